@@ -1,0 +1,22 @@
+export { ConnectionError } from './connection-error.js';
+export { DatabaseError, type PostgresErrorFields } from './database-error.js';
+export {
+  CheckViolationError,
+  ExclusionViolationError,
+  ForeignKeyViolationError,
+  IntegrityConstraintViolationError,
+  NotNullViolationError,
+  UniqueViolationError,
+} from './integrity-errors.js';
+export { type ConfigIssue, InvalidConfigError } from './invalid-config-error.js';
+export { mapDatabaseError } from './map-database-error.js';
+export { redactConnectionString, redactSecret } from './redact-connection-string.js';
+export { StrataError, type StrataErrorOptions } from './strata-error.js';
+export {
+  DeadlockDetectedError,
+  IdleInTransactionTimeoutError,
+  LockNotAvailableError,
+  QueryCancelledError,
+  SerializationFailureError,
+  StatementTimeoutError,
+} from './transaction-errors.js';

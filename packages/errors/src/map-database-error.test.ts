@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import { ConnectionError } from './connection-error.js';
+import { DatabaseError } from './database-error.js';
+import { NotNullViolationError, UniqueViolationError } from './integrity-errors.js';
+import { mapDatabaseError } from './map-database-error.js';
+import { StrataError } from './strata-error.js';
+import { SerializationFailureError, StatementTimeoutError } from './transaction-errors.js';
+
+// These check the mapping table on the shape `pg` reports. The same mapping is exercised
+// against errors raised by a real server (through pg, Knex and Objection) in @strata/pool.
+const driverError = (fields: Record<string, unknown>) =>
+  Object.assign(new Error(String(fields.message)), fields);
+
+describe('mapDatabaseError', () => {
+  test('a unique violation carries constraint, table and the key columns, and keeps values out of the message', () => {
+    const mapped = mapDatabaseError(
+      driverError({
+        code: '23505',
+        message:
+          'insert into "users" ("email") values ($1) - duplicate key value violates unique constraint "users_email_key"',
+        detail: 'Key (email)=(ann@example.com) already exists.',
+        table: 'users',
+        constraint: 'users_email_key',
+      }),
+    ) as UniqueViolationError;
+    expect(mapped).toBeInstanceOf(UniqueViolationError);
+    expect(mapped.code).toBe('UNIQUE_VIOLATION');
+    expect(mapped.constraint).toBe('users_email_key');
+    expect(mapped.columns).toEqual(['email']);
+    expect(mapped.serverMessage).toBe('duplicate key value violates unique constraint "users_email_key"');
+    expect(mapped.message).not.toMatch(/insert into|ann@example/);
+  });
+
+  test('not-null names the column PostgreSQL reported', () => {
+    const mapped = mapDatabaseError(
+      driverError({ code: '23502', message: 'null value', table: 't', column: 'name' }),
+    );
+    expect(mapped).toBeInstanceOf(NotNullViolationError);
+    expect((mapped as NotNullViolationError).columns).toEqual(['name']);
+  });
+
+  test('57014 from statement_timeout is a StatementTimeoutError', () => {
+    const mapped = mapDatabaseError(
+      driverError({ code: '57014', message: 'canceling statement due to statement timeout' }),
+    );
+    expect(mapped).toBeInstanceOf(StatementTimeoutError);
+  });
+
+  test('retryable errors say so', () => {
+    const mapped = mapDatabaseError(
+      driverError({ code: '40001', message: 'could not serialize access' }),
+    ) as DatabaseError;
+    expect(mapped).toBeInstanceOf(SerializationFailureError);
+    expect(mapped.retryable).toBe(true);
+  });
+
+  test('Objection wrappers are unwrapped through nativeError', () => {
+    const native = driverError({ code: '23505', message: 'duplicate key', constraint: 'c' });
+    expect(mapDatabaseError({ name: 'UniqueViolationError', nativeError: native })).toBeInstanceOf(
+      UniqueViolationError,
+    );
+  });
+
+  test('socket errors and server shutdowns are ConnectionErrors', () => {
+    expect(
+      mapDatabaseError(driverError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })),
+    ).toBeInstanceOf(ConnectionError);
+    expect(
+      mapDatabaseError(driverError({ code: '57P01', message: 'terminating connection' })),
+    ).toBeInstanceOf(ConnectionError);
+  });
+
+  test('unknown SQLSTATEs become a plain DatabaseError; other values pass through untouched', () => {
+    const mapped = mapDatabaseError(
+      driverError({ code: '42P01', message: 'relation "nope" does not exist' }),
+    );
+    expect(mapped).toBeInstanceOf(DatabaseError);
+    expect((mapped as DatabaseError).sqlState).toBe('42P01');
+    const plain = new TypeError('x');
+    expect(mapDatabaseError(plain)).toBe(plain);
+    const strata = new StrataError('X', 'y');
+    expect(mapDatabaseError(strata)).toBe(strata);
+  });
+});

@@ -1,0 +1,195 @@
+import { ConnectionError } from './connection-error.js';
+import { DatabaseError, type PostgresErrorFields } from './database-error.js';
+import {
+  CheckViolationError,
+  ExclusionViolationError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  UniqueViolationError,
+} from './integrity-errors.js';
+import { StrataError } from './strata-error.js';
+import {
+  DeadlockDetectedError,
+  IdleInTransactionTimeoutError,
+  LockNotAvailableError,
+  QueryCancelledError,
+  SerializationFailureError,
+  StatementTimeoutError,
+} from './transaction-errors.js';
+
+type DatabaseErrorClass = new (
+  code: string,
+  message: string,
+  fields: PostgresErrorFields,
+  options?: { cause?: unknown },
+) => DatabaseError;
+
+interface Mapping {
+  code: string;
+  type: DatabaseErrorClass;
+  describe: (fields: PostgresErrorFields) => string;
+}
+
+const on = (fields: PostgresErrorFields): string =>
+  [fields.constraint && `constraint "${fields.constraint}"`, fields.table && `table "${fields.table}"`]
+    .filter(Boolean)
+    .join(' on ');
+
+// The one place SQLSTATEs become types. Every Strata package maps errors through here.
+const BY_SQLSTATE: Record<string, Mapping> = {
+  '23505': {
+    code: 'UNIQUE_VIOLATION',
+    type: UniqueViolationError,
+    describe: (f) =>
+      `A row with the same key already exists (${on(f)}). Use a different value or update the existing row.`,
+  },
+  '23503': {
+    code: 'FOREIGN_KEY_VIOLATION',
+    type: ForeignKeyViolationError,
+    describe: (f) => `The row refers to a row that does not exist, or is still referred to (${on(f)}).`,
+  },
+  '23502': {
+    code: 'NOT_NULL_VIOLATION',
+    type: NotNullViolationError,
+    describe: (f) =>
+      `Column "${f.column ?? '?'}" of table "${f.table ?? '?'}" requires a value but got NULL.`,
+  },
+  '23514': {
+    code: 'CHECK_VIOLATION',
+    type: CheckViolationError,
+    describe: (f) => `The row breaks a check (${on(f)}).`,
+  },
+  '23P01': {
+    code: 'EXCLUSION_VIOLATION',
+    type: ExclusionViolationError,
+    describe: (f) => `The row conflicts with an existing row (${on(f)}).`,
+  },
+  '40001': {
+    code: 'SERIALIZATION_FAILURE',
+    type: SerializationFailureError,
+    describe: () =>
+      'The transaction could not be serialized with concurrent transactions. Run the whole transaction again.',
+  },
+  '40P01': {
+    code: 'DEADLOCK_DETECTED',
+    type: DeadlockDetectedError,
+    describe: () =>
+      'PostgreSQL detected a deadlock and aborted this transaction. Run it again; take locks in a consistent order to avoid it.',
+  },
+  '55P03': {
+    code: 'LOCK_NOT_AVAILABLE',
+    type: LockNotAvailableError,
+    describe: () =>
+      'A lock could not be acquired within lock_timeout. Another transaction holds it; retry later.',
+  },
+  '25P03': {
+    code: 'IDLE_IN_TRANSACTION_TIMEOUT',
+    type: IdleInTransactionTimeoutError,
+    describe: () =>
+      'The session stayed idle inside a transaction past idle_in_transaction_session_timeout and was closed.',
+  },
+};
+
+function queryCancelled(fields: PostgresErrorFields): Mapping {
+  return /statement timeout/i.test(fields.serverMessage)
+    ? {
+        code: 'STATEMENT_TIMEOUT',
+        type: StatementTimeoutError,
+        describe: () => 'The statement ran longer than statement_timeout and was cancelled.',
+      }
+    : { code: 'QUERY_CANCELLED', type: QueryCancelledError, describe: () => 'The statement was cancelled.' };
+}
+
+const CONNECTION_SQLSTATES = /^(08...|57P0[1-3]|53300)$/;
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|Client has encountered a connection error|Connection ended unexpectedly/i;
+
+interface DriverError {
+  code?: unknown;
+  message?: unknown;
+  detail?: unknown;
+  hint?: unknown;
+  schema?: unknown;
+  table?: unknown;
+  column?: unknown;
+  constraint?: unknown;
+  dataType?: unknown;
+}
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+// Knex prefixes driver messages with the SQL ("select ... - duplicate key ..."). Keep only
+// PostgreSQL's own words so that SQL text never reaches a message.
+function serverMessageOf(error: DriverError): string {
+  const message = text(error.message) ?? '';
+  const separator = message.lastIndexOf(' - ');
+  return separator === -1 ? message : message.slice(separator + 3);
+}
+
+/**
+ * Turns an error from `pg`, Knex or Objection into the matching Strata error: a
+ * `DatabaseError` subclass for a SQLSTATE, a `ConnectionError` for a lost or refused
+ * connection. Strata errors and anything unrecognised are returned unchanged. The original
+ * error is kept as `cause`.
+ */
+export function mapDatabaseError(error: unknown): unknown {
+  if (error instanceof StrataError || typeof error !== 'object' || error === null) return error;
+  // Objection wraps driver errors (db-errors); the driver's error is its `nativeError`.
+  const native = (error as { nativeError?: unknown }).nativeError;
+  const driver = (typeof native === 'object' && native !== null ? native : error) as DriverError;
+  const code = text(driver.code);
+
+  if (code && CONNECTION_ERRNOS.has(code)) {
+    return new ConnectionError(
+      `Could not reach PostgreSQL (${code}). Check that the server is up and reachable.`,
+      {
+        cause: error,
+        reason: code,
+      },
+    );
+  }
+  if (!code || !/^[0-9A-Z]{5}$/.test(code)) {
+    if (CONNECTION_MESSAGES.test(text(driver.message) ?? '')) {
+      return new ConnectionError('The connection to PostgreSQL was lost while in use.', { cause: error });
+    }
+    return error;
+  }
+
+  const fields: PostgresErrorFields = {
+    sqlState: code,
+    serverMessage: serverMessageOf(driver),
+    detail: text(driver.detail),
+    hint: text(driver.hint),
+    schema: text(driver.schema),
+    table: text(driver.table),
+    column: text(driver.column),
+    constraint: text(driver.constraint),
+    dataType: text(driver.dataType),
+  };
+  if (CONNECTION_SQLSTATES.test(code)) {
+    return new ConnectionError(
+      `PostgreSQL closed the connection (SQLSTATE ${code}): ${fields.serverMessage}`,
+      {
+        cause: error,
+        reason: code,
+      },
+    );
+  }
+  const mapping = code === '57014' ? queryCancelled(fields) : BY_SQLSTATE[code];
+  if (!mapping) {
+    return new DatabaseError('DATABASE_ERROR', `${fields.serverMessage} (SQLSTATE ${code})`, fields, {
+      cause: error,
+    });
+  }
+  return new mapping.type(mapping.code, mapping.describe(fields), fields, { cause: error });
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `pnpm test`: typecheck, lint and every workspace's tests through turbo, then one line
+// totalling the vitest results of all packages ("N passed, N failed, N skipped").
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const workspaces = ['packages', 'apps', 'tooling', 'examples']
+  .flatMap((group) => {
+    const dir = path.join(root, group);
+    return existsSync(dir) ? readdirSync(dir).map((name) => path.join(dir, name)) : [];
+  })
+  .concat(path.join(root, 'bench'));
+const resultFiles = workspaces.map((dir) => path.join(dir, '.vitest', 'results.json'));
+
+// Stale reports from an earlier run must not be counted.
+for (const file of resultFiles) rmSync(file, { force: true });
+
+const run = spawnSync(
+  'pnpm',
+  [
+    'exec',
+    'turbo',
+    'run',
+    'typecheck',
+    'lint',
+    'test',
+    '--continue',
+    '--concurrency=2',
+    ...process.argv.slice(2),
+  ],
+  { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
+);
+const biome = spawnSync('pnpm', ['exec', 'biome', 'check', '.'], { cwd: root, stdio: 'inherit' });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of resultFiles) {
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  passed += report.numPassedTests ?? 0;
+  failed += report.numFailedTests ?? 0;
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  // A file that failed to load reports no tests; count it so it cannot pass silently.
+  for (const suite of report.testResults ?? []) {
+    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
+  }
+}
+const status = run.status !== 0 || biome.status !== 0 || failed > 0 ? 1 : 0;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(status);

@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { defineConfig, mergeConfig } from 'vitest/config';
+
+/**
+ * The Strata vitest preset: tests next to the code, a JSON report that the root
+ * `pnpm test` totals across packages, and generous timeouts because every
+ * database test talks to a real PostgreSQL server.
+ *
+ * @param {import('vitest/config').ViteUserConfig} [overrides]
+ */
+export function defineStrataConfig(overrides = {}) {
+  const resultsDir = path.resolve(process.cwd(), '.vitest');
+  mkdirSync(resultsDir, { recursive: true });
+  const base = defineConfig({
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      reporters: ['default', 'json'],
+      outputFile: { json: path.join(resultsDir, 'results.json') },
+      // Database tests are I/O-bound; two forks keep a 2-core machine busy without thrashing.
+      pool: 'forks',
+      maxWorkers: 2,
+    },
+  });
+  return mergeConfig(base, overrides);
+}
