@@ -12,3 +12,14 @@ export {
   type MigrationPhase,
   parseMigrationName,
 } from './migration-name.js';
+export { forbiddenStatementReason, nonTransactionalReason } from './non-transactional-statement.js';
+export {
+  loadSqlParser,
+  parseSql,
+  type SqlNode,
+  type SqlStatement,
+  SqlSyntaxError,
+  type SqlToken,
+  scanSql,
+  splitSqlStatements,
+} from './sql-parser.js';
