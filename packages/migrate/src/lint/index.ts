@@ -1,0 +1,16 @@
+export {
+  type LintFinding,
+  type LintMigrationInput,
+  type LintMigrationsFile,
+  type LintMigrationsOptions,
+  lintMigration,
+  lintMigrations,
+} from './lint-migration.js';
+export {
+  findLintRule,
+  LINT_RULES,
+  type LintRule,
+  type LintRuleCategory,
+  type LintRuleId,
+  type LintSeverity,
+} from './lint-rules.js';

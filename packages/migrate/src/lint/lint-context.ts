@@ -1,0 +1,71 @@
+import type { Node } from 'libpg-query';
+import type { MigrationPhase } from '../migration-name.js';
+import type { LintRuleId } from './lint-rules.js';
+
+/** One top-level statement of the migration's up section, as the rules see it. */
+export interface LintStatement {
+  /** The parse tree node, e.g. `{ IndexStmt: {...} }`. */
+  node: Node;
+  /** UTF-8 byte offset of the statement's first token in the linted text (parser units). */
+  startByte: number;
+}
+
+/** What a rule reports about one statement; the linter adds the file and position. */
+export interface RuleFinding {
+  ruleId: LintRuleId;
+  message: string;
+  /** Parser `location` (byte offset) of the offending part; defaults to the statement's start. */
+  location?: number | undefined;
+  /** Overrides the rule's generic lock text with one naming the table. */
+  lock?: string;
+  /** Overrides the rule's generic safe alternative. */
+  safeAlternative?: string;
+}
+
+/** A CHECK constraint that proves columns are not null, e.g. `CHECK (email IS NOT NULL)`. */
+export interface NotNullCheck {
+  table: string;
+  constraint: string;
+  columns: readonly string[];
+  validated: boolean;
+}
+
+/** What earlier migrations established; `lintMigrations` carries it from file to file. */
+export interface SchemaKnowledge {
+  notNullChecks: NotNullCheck[];
+}
+
+/** The state of linting one file, read by the rules and updated after each statement. */
+export interface LintContext {
+  /** `undefined` when the file name gives no phase; phase rules are then skipped. */
+  phase: MigrationPhase | undefined;
+  /** Tables known to exist in the database; `undefined` when unknown (then all do, unless created here). */
+  existingTables: readonly string[] | undefined;
+  /** Tables created earlier in this file: empty, so locking them blocks nobody. */
+  createdTables: string[];
+  /** Whether an explicit BEGIN is open at this point of the file. */
+  inTransaction: boolean;
+  knowledge: SchemaKnowledge;
+}
+
+const bareName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
+
+/**
+ * Whether two table names denote the same table: equal, or equal once the schema is dropped
+ * from whichever side is qualified (`public.users` and `users`).
+ */
+export function sameTable(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.includes('.') && b.includes('.')) return false;
+  return bareName(a) === bareName(b);
+}
+
+/**
+ * Whether `table` may hold rows other sessions use while this migration runs: it was not
+ * created earlier in this file, and (when the caller said which tables exist) it exists.
+ */
+export function isExistingTable(context: LintContext, table: string): boolean {
+  if (context.createdTables.some((created) => sameTable(created, table))) return false;
+  if (context.existingTables === undefined) return true;
+  return context.existingTables.some((existing) => sameTable(existing, table));
+}
