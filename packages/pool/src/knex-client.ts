@@ -1,0 +1,121 @@
+import { createRequire } from 'node:module';
+import { ConnectionError, mapDatabaseError, StrataError } from '@strata/errors';
+import knex, { type Knex } from 'knex';
+import type pg from 'pg';
+import { ambientConnectionOf, getAmbientConnection } from './ambient-connection.js';
+import { sendCancelRequest } from './cancel-request.js';
+import type { Pool } from './pool.js';
+import type { CheckedOutClient } from './pool-client.js';
+import type { KnexOptions, PoolSettings } from './pool-config.js';
+import { PooledConnection } from './pooled-connection.js';
+
+/** What the Knex client needs from the pool. */
+export interface KnexConnectionSource {
+  readonly pool: Pool;
+  readonly settings: PoolSettings;
+  /** Checks out a connection, recording where (for leak reports). */
+  acquire(stack: Error | undefined): Promise<PooledConnection>;
+  release(connection: PooledConnection, destroy: boolean): void;
+  countError(): void;
+}
+
+/** The parts of knex's PostgreSQL dialect this file overrides or calls. */
+interface KnexPgClient {
+  transacting?: boolean;
+  query(connection: unknown, query: unknown): Promise<unknown>;
+  transaction(container: unknown, config: unknown, outerTx: unknown): unknown;
+}
+type KnexPgClientClass = new (config: object) => KnexPgClient;
+
+const require = createRequire(import.meta.url);
+// knex has no exports map; its dialect classes are reachable by path, and subclassing the
+// PostgreSQL one is knex's own extension point for custom clients.
+const KnexPostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexPgClientClass;
+
+/**
+ * Builds the Knex instance of a pool. Its client takes connections from the Strata pool
+ * instead of a tarn pool of its own (knex opens none), uses the ambient connection when
+ * there is one, and turns driver errors into Strata's typed errors.
+ */
+export function createPoolKnex(source: KnexConnectionSource, options: KnexOptions | undefined): Knex {
+  const { leakDetectionThreshold } = source.settings;
+
+  class StrataKnexClient extends KnexPostgresClient {
+    constructor(config: object) {
+      super(config);
+      (this as unknown as { initializeDriver(): void }).initializeDriver();
+    }
+
+    async acquireConnection(): Promise<pg.Client> {
+      const ambient = ambientConnectionOf(source.pool);
+      if (ambient) return ambient.client;
+      const stack = leakDetectionThreshold > 0 ? new Error('Connection acquired by Knex') : undefined;
+      const connection = await source.acquire(stack);
+      return connection.client;
+    }
+
+    releaseConnection(client: pg.Client): Promise<void> {
+      const connection = PooledConnection.of(client);
+      // The ambient connection belongs to whoever made it ambient; only they release it.
+      const ambient = getAmbientConnection(source.pool) as CheckedOutClient | undefined;
+      if (connection && connection !== ambient?.pooled) source.release(connection, false);
+      return Promise.resolve();
+    }
+
+    override query(connection: pg.Client, query: unknown): Promise<unknown> {
+      return super.query(connection, query).catch((error: unknown) => {
+        source.countError();
+        const mapped = mapDatabaseError(error);
+        if (mapped instanceof ConnectionError) {
+          const pooled = PooledConnection.of(connection);
+          if (pooled) pooled.broken = true;
+        }
+        throw mapped;
+      });
+    }
+
+    override transaction(container: unknown, config: object | undefined, outerTx: unknown): unknown {
+      const ambient = outerTx || this.transacting ? undefined : ambientConnectionOf(source.pool);
+      if (!ambient) return super.transaction(container, config, outerTx);
+      // Run on the ambient connection and leave releasing it to its owner; inside an open
+      // transaction, nest as a savepoint rather than issuing a second BEGIN.
+      const onAmbient = { ...config, connection: ambient.client };
+      if (ambient.client.getTransactionStatus() === 'I')
+        return super.transaction(container, onAmbient, outerTx);
+      const nested = Object.create(this) as KnexPgClient;
+      nested.transacting = true;
+      return KnexPostgresClient.prototype.transaction.call(nested, container, onAmbient, outerTx);
+    }
+
+    cancelQuery(client: pg.Client): Promise<void> {
+      const connection = PooledConnection.of(client);
+      if (!connection) return Promise.resolve();
+      return sendCancelRequest(
+        source.settings,
+        connection.processId,
+        connection.secretKey,
+        source.settings.connectTimeout,
+      );
+    }
+
+    acquireRawConnection(): never {
+      throw new StrataError(
+        'KNEX_RAW_CONNECTION',
+        'The Strata pool owns all connections; Knex cannot open its own. Use pool.knex as it is.',
+      );
+    }
+
+    // knex.destroy() must not end connections the pool owns; pool.close() does that.
+    destroy(callback?: (error?: unknown) => void): Promise<void> {
+      callback?.();
+      return Promise.resolve();
+    }
+  }
+
+  return knex({
+    ...options,
+    client: StrataKnexClient as unknown as typeof knex.Client,
+    // Put SQL text, never bound values, on driver errors; typed errors carry neither.
+    compileSqlOnError: false,
+  });
+}

@@ -1,0 +1,269 @@
+import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@strata/errors';
+import type { Knex } from 'knex';
+import type { ClientConfig } from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
+import { z } from 'zod';
+
+const milliseconds = () =>
+  z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
+const positiveMilliseconds = () =>
+  z.number().int('must be a whole number of milliseconds').positive('must be more than 0');
+
+/** Knex options the shared Knex instance accepts; connection and pool come from Strata. */
+export type KnexOptions = Omit<Knex.Config, 'client' | 'connection' | 'pool' | 'connectionPool'>;
+
+const tlsOptionsSchema = z.strictObject({
+  rejectUnauthorized: z.boolean().optional(),
+  ca: z.string().optional(),
+  cert: z.string().optional(),
+  key: z.string().optional(),
+  servername: z.string().optional(),
+});
+
+const DEFAULT_MIN = 5;
+
+/**
+ * The pool's configuration. Every default lives here; durations are milliseconds.
+ * The connection target is either `connectionString` or discrete fields (`host`, `port`,
+ * `database`, `user`, `password`); discrete fields win over the URL's parts.
+ */
+export const poolConfigSchema = z
+  .strictObject({
+    /** `postgres://user:password@host:port/database?sslmode=...` (DATABASE_URL). */
+    connectionString: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65_535).optional(),
+    database: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    password: z.string().optional(),
+    /** TLS: `true`, Node TLS options, or `false`. Defaults to what the URL's `sslmode` says. */
+    ssl: z.union([z.boolean(), tlsOptionsSchema]).optional(),
+
+    /** Most connections the pool holds, across raw SQL, Knex and Objection. */
+    max: z.number().int().min(1, 'must be at least 1').default(25),
+    /** Connections kept open and warm once `ready()` has run; defaults to 5 (or `max`, if lower). */
+    min: z.number().int().min(0, 'must be 0 or more').optional(),
+    /** A connection older than this is closed when next released (never mid-query); 0 = no limit. */
+    maxLifetime: milliseconds().default(30 * 60_000),
+    /** Each connection's lifetime is drawn from [maxLifetime × (1 − jitter), maxLifetime]. */
+    maxLifetimeJitter: z.number().min(0).max(1).default(0.1),
+    /** An idle connection unused for this long is closed (the pool then refills to `min`); 0 = never. */
+    idleTimeout: milliseconds().default(5 * 60_000),
+    /** How often idle connections are probed, expired ones closed and `min` restored. */
+    healthCheckPeriod: positiveMilliseconds().default(30_000),
+    /** A connection idle for longer than this is pinged before it is handed out. */
+    pingAfterIdle: milliseconds().default(1_000),
+    /** How long a caller waits for a free connection before `PoolTimeoutError`. */
+    acquireTimeout: positiveMilliseconds().default(10_000),
+    /** How long opening one connection may take. */
+    connectTimeout: positiveMilliseconds().default(5_000),
+    /** How long `ready()` keeps retrying (with backoff) while the server is not up. */
+    readyTimeout: milliseconds().default(30_000),
+    /** Report a connection checked out (connect() or Knex) for longer than this; 0 = off. */
+    leakDetectionThreshold: milliseconds().default(60_000),
+
+    /** Sent as the `application_name` startup parameter; shows in pg_stat_activity. */
+    applicationName: z.string().min(1).max(63, 'must be at most 63 characters').default('strata'),
+    /** Startup parameter `statement_timeout` (ms); the server's setting when omitted. */
+    statementTimeout: milliseconds().optional(),
+    /** Startup parameter `lock_timeout` (ms). */
+    lockTimeout: milliseconds().optional(),
+    /** Startup parameter `idle_in_transaction_session_timeout` (ms). */
+    idleInTransactionSessionTimeout: milliseconds().optional(),
+
+    /**
+     * Run parameterised `query()` calls as named prepared statements (named by a hash of the
+     * SQL, prepared once per connection). Turn off behind PgBouncer < 1.21 in transaction mode.
+     */
+    preparedStatements: z.boolean().default(true),
+    /** Options for the shared Knex instance (e.g. `postProcessResponse`, `wrapIdentifier`). */
+    knex: z
+      .custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object')
+      .optional(),
+  })
+  .superRefine((config, context) => {
+    if (!config.connectionString && !config.host) {
+      context.addIssue({
+        code: 'custom',
+        path: ['connectionString'],
+        message: 'is required (or set host, or the DATABASE_URL environment variable)',
+      });
+    }
+    if (config.min !== undefined && config.min > config.max) {
+      context.addIssue({ code: 'custom', path: ['min'], message: `must not exceed max (${config.max})` });
+    }
+  })
+  .transform((config) => ({ ...config, min: config.min ?? Math.min(DEFAULT_MIN, config.max) }));
+
+/** What `createPool` accepts. */
+export type PoolConfigInput = z.input<typeof poolConfigSchema>;
+type ParsedPoolConfig = z.output<typeof poolConfigSchema>;
+
+/**
+ * The resolved configuration as `pool.config` shows it: the target host and port, every
+ * setting with its default applied, and no password anywhere.
+ */
+export interface PoolSettings {
+  /** The connection URL with its password replaced by `***`, when one was given. */
+  readonly connectionString: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string | undefined;
+  readonly user: string | undefined;
+  /** Whether connections use TLS. */
+  readonly ssl: boolean;
+  readonly max: number;
+  readonly min: number;
+  readonly maxLifetime: number;
+  readonly maxLifetimeJitter: number;
+  readonly idleTimeout: number;
+  readonly healthCheckPeriod: number;
+  readonly pingAfterIdle: number;
+  readonly acquireTimeout: number;
+  readonly connectTimeout: number;
+  readonly readyTimeout: number;
+  readonly leakDetectionThreshold: number;
+  readonly applicationName: string;
+  readonly statementTimeout: number | undefined;
+  readonly lockTimeout: number | undefined;
+  readonly idleInTransactionSessionTimeout: number | undefined;
+  readonly preparedStatements: boolean;
+}
+
+/** The settings plus what only the pool itself may see (the driver config holds the password). */
+export interface ResolvedPoolConfig {
+  settings: PoolSettings;
+  /** node-postgres client config, session settings included as startup parameters. */
+  clientConfig: ClientConfig;
+  knex: KnexOptions | undefined;
+}
+
+/** Environment variables the pool reads, and the field each one sets. */
+const ENVIRONMENT_VARIABLES = {
+  DATABASE_URL: { field: 'connectionString', type: 'string' },
+  STRATA_POOL_MAX: { field: 'max', type: 'integer' },
+  STRATA_POOL_MIN: { field: 'min', type: 'integer' },
+  STRATA_POOL_MAX_LIFETIME_MS: { field: 'maxLifetime', type: 'integer' },
+  STRATA_POOL_IDLE_TIMEOUT_MS: { field: 'idleTimeout', type: 'integer' },
+  STRATA_POOL_HEALTH_CHECK_PERIOD_MS: { field: 'healthCheckPeriod', type: 'integer' },
+  STRATA_POOL_ACQUIRE_TIMEOUT_MS: { field: 'acquireTimeout', type: 'integer' },
+  STRATA_POOL_CONNECT_TIMEOUT_MS: { field: 'connectTimeout', type: 'integer' },
+  STRATA_POOL_READY_TIMEOUT_MS: { field: 'readyTimeout', type: 'integer' },
+  STRATA_POOL_LEAK_DETECTION_THRESHOLD_MS: { field: 'leakDetectionThreshold', type: 'integer' },
+  STRATA_POOL_APPLICATION_NAME: { field: 'applicationName', type: 'string' },
+  STRATA_POOL_STATEMENT_TIMEOUT_MS: { field: 'statementTimeout', type: 'integer' },
+  STRATA_POOL_LOCK_TIMEOUT_MS: { field: 'lockTimeout', type: 'integer' },
+  STRATA_POOL_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS: {
+    field: 'idleInTransactionSessionTimeout',
+    type: 'integer',
+  },
+  STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
+} as const satisfies Record<string, { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' }>;
+
+/** Environment variables as `process.env` holds them. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
+  const config: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
+  for (const [variable, { field, type }] of Object.entries(ENVIRONMENT_VARIABLES)) {
+    const raw = environment[variable];
+    if (raw === undefined || raw.trim() === '') continue;
+    sources.set(field, variable);
+    if (type === 'string') {
+      config[field] = raw;
+    } else if (type === 'integer') {
+      if (/^\s*-?\d+\s*$/.test(raw)) config[field] = Number(raw);
+      else issues.push({ path: variable, message: 'must be a whole number' });
+    } else if (/^(true|1|on|yes)$/i.test(raw.trim())) {
+      config[field] = true;
+    } else if (/^(false|0|off|no)$/i.test(raw.trim())) {
+      config[field] = false;
+    } else {
+      issues.push({ path: variable, message: 'must be true or false' });
+    }
+  }
+  return { config, sources };
+}
+
+/**
+ * Validates the pool configuration: `config` first, then the environment (`DATABASE_URL`,
+ * `STRATA_POOL_MAX`, ...), then the defaults. Throws one `InvalidConfigError` naming every
+ * bad field (or environment variable); no password appears in it.
+ */
+export function resolvePoolConfig(
+  config: PoolConfigInput = {},
+  environment: Environment = {},
+): ResolvedPoolConfig {
+  const issues: ConfigIssue[] = [];
+  const fromEnv = fromEnvironment(environment, issues);
+  const explicit = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+  for (const field of Object.keys(explicit)) fromEnv.sources.delete(field);
+
+  const result = poolConfigSchema.safeParse({ ...fromEnv.config, ...explicit });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.join('.');
+      const variable = fromEnv.sources.get(String(issue.path[0]));
+      issues.push({ path: variable ? `${variable} (${path})` : path, message: issue.message });
+    }
+  }
+  if (issues.length > 0 || !result.success) throw new InvalidConfigError('pool', issues);
+  return resolveTarget(result.data);
+}
+
+function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
+  const url: Partial<ReturnType<typeof parseConnectionString>> = parsed.connectionString
+    ? parseConnectionString(parsed.connectionString)
+    : {};
+  const clientConfig: ClientConfig = {
+    host: parsed.host ?? (url.host || 'localhost'),
+    port: parsed.port ?? (url.port ? Number(url.port) : 5432),
+    database: parsed.database ?? (url.database || undefined),
+    user: parsed.user ?? (url.user || undefined),
+    password: parsed.password ?? (url.password || undefined),
+    ssl: parsed.ssl ?? (url.ssl as ClientConfig['ssl']) ?? false,
+    connectionTimeoutMillis: parsed.connectTimeout,
+    keepAlive: true,
+    // Startup parameters, not SET: they hold for the whole session, also behind PgBouncer.
+    application_name: parsed.applicationName,
+    ...(parsed.statementTimeout !== undefined && { statement_timeout: parsed.statementTimeout }),
+    ...(parsed.lockTimeout !== undefined && { lock_timeout: parsed.lockTimeout }),
+    ...(parsed.idleInTransactionSessionTimeout !== undefined && {
+      idle_in_transaction_session_timeout: parsed.idleInTransactionSessionTimeout,
+    }),
+    ...(url.options && { options: url.options }),
+  };
+  // node-postgres skips a startup parameter whose value is 0; 0 must still override a
+  // server or role default, so it goes through `options` instead.
+  const zeroSettings = (
+    [
+      ['statement_timeout', parsed.statementTimeout],
+      ['lock_timeout', parsed.lockTimeout],
+      ['idle_in_transaction_session_timeout', parsed.idleInTransactionSessionTimeout],
+    ] as const
+  )
+    .filter(([, value]) => value === 0)
+    .map(([name]) => `-c ${name}=0`);
+  if (zeroSettings.length > 0) {
+    clientConfig.options = [clientConfig.options, ...zeroSettings].filter(Boolean).join(' ');
+  }
+
+  const { connectionString, password: _password, ssl: _ssl, knex, ...rest } = parsed;
+  const settings: PoolSettings = Object.freeze({
+    ...rest,
+    connectionString: connectionString ? redactConnectionString(connectionString) : undefined,
+    host: clientConfig.host as string,
+    port: clientConfig.port as number,
+    database: clientConfig.database,
+    user: clientConfig.user,
+    ssl: Boolean(clientConfig.ssl),
+    statementTimeout: parsed.statementTimeout,
+    lockTimeout: parsed.lockTimeout,
+    idleInTransactionSessionTimeout: parsed.idleInTransactionSessionTimeout,
+  });
+  return { settings, clientConfig, knex };
+}

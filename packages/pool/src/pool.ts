@@ -1,0 +1,97 @@
+import type { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
+import type { PoolClient } from './pool-client.js';
+import type { PoolSettings } from './pool-config.js';
+import type { RemovalReason } from './pooled-connection.js';
+
+/** A column of a result, as PostgreSQL describes it. */
+export interface QueryField {
+  name: string;
+  dataTypeID: number;
+}
+
+/** What a query returns (node-postgres' result shape). */
+export interface QueryResult<Row = Record<string, unknown>> {
+  rows: Row[];
+  /** Rows returned or affected; null for commands that report none. */
+  rowCount: number | null;
+  /** The command tag, e.g. `SELECT`, `INSERT`. */
+  command: string;
+  fields: QueryField[];
+}
+
+/** A snapshot of the pool, cheap to take. Latencies cover the most recent 2048 acquisitions. */
+export interface PoolStats {
+  /** Open connections (idle + active + being probed). */
+  total: number;
+  idle: number;
+  active: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  /** Connections being opened right now. */
+  opening: number;
+  /** Connections opened since the pool was created. */
+  created: number;
+  /** Connections closed since the pool was created. */
+  destroyed: number;
+  acquireCount: number;
+  acquireLatencyMs: { p50: number; p99: number };
+  /** Errors raised to callers: query errors, acquire timeouts and failed connects. */
+  errors: number;
+  acquireTimeouts: number;
+}
+
+/** The events a pool emits, with their payloads. */
+export interface PoolEvents {
+  /** A connection was opened. */
+  connect: [{ connectionId: number; processId: number }];
+  /** A connection was closed, and why. */
+  remove: [{ connectionId: number; processId: number; reason: RemovalReason }];
+  /** Opening a connection failed (in the background, or for a waiting caller). */
+  'connection-error': [{ error: unknown }];
+  /** A connection was held longer than `leakDetectionThreshold`; reported once per checkout. */
+  leak: [{ connectionId: number; processId: number; heldMs: number; stack: string }];
+  /** A health check ran over the idle connections. */
+  'health-check': [{ probed: number; removed: number }];
+}
+
+/**
+ * One PostgreSQL pool per process. Raw SQL (`query`, `connect`), Knex (`knex`) and
+ * Objection (models bound to `knex`) all draw from it, so `max` is a real limit.
+ * Events (`pool.on('leak', ...)`) let an app log or export what happens inside.
+ */
+export interface Pool extends EventEmitter<PoolEvents> {
+  /** The resolved configuration, password removed (target `host`/`port` included). */
+  readonly config: PoolSettings;
+  /**
+   * A Knex instance whose every query (and transaction) runs on this pool's connections.
+   * Bind Objection models to it: `Model.knex(pool.knex)` or `pool.bindModel(Model)`.
+   * Do not `destroy()` it; close the pool instead.
+   */
+  readonly knex: Knex;
+  /**
+   * Opens `min` connections, retrying with backoff for `readyTimeout` while the server is
+   * not up yet; then keeps `min` warm. Rejects with a ConnectionError that says why.
+   */
+  ready(): Promise<void>;
+  /**
+   * Runs one statement on a pooled connection (or the ambient one, see `runWithConnection`).
+   * With `values` it runs as a named prepared statement unless `preparedStatements` is off;
+   * without, it uses the simple protocol and may hold several statements.
+   * Errors arrive as typed Strata errors (`UniqueViolationError`, `ConnectionError`, ...).
+   */
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Checks out a connection for several statements; always `release()` it (in `finally`). */
+  connect(): Promise<PoolClient>;
+  /** Binds an Objection model class to this pool's Knex: `pool.bindModel(Person).query()`. */
+  bindModel<M extends { bindKnex(knex: Knex): M }>(model: M): M;
+  stats(): PoolStats;
+  /**
+   * Stops handing out connections (`PoolClosedError`), lets in-flight work finish for up to
+   * `timeoutMs` (default 10 s), cancels what still runs, then closes every connection.
+   */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+  readonly closed: boolean;
+}
+
+export type { RemovalReason };

@@ -1,0 +1,100 @@
+import pg from 'pg';
+
+/** Why the pool closed a connection (the `remove` event carries it). */
+export type RemovalReason =
+  | 'idle-timeout'
+  | 'max-lifetime'
+  | 'health-check'
+  | 'ping-failed'
+  | 'broken'
+  | 'in-transaction'
+  | 'stale-statement'
+  | 'destroyed-by-caller'
+  | 'pool-closed';
+
+/** node-postgres internals the pool relies on (stable across pg 8; not in @types/pg). */
+interface ClientInternals {
+  processID: number | null;
+  secretKey: number | null;
+  connection: { parsedStatements: Record<string, string> };
+}
+
+const CONNECTION = Symbol('strata.pooledConnection');
+type TaggedClient = pg.Client & { [CONNECTION]?: PooledConnection };
+
+/**
+ * One physical connection and what the pool knows about it: when it was opened, when it
+ * must retire, whether it broke, and who holds it. The pg client is tagged with it, so a
+ * client Knex hands back leads to its record without a lookup table.
+ */
+export class PooledConnection {
+  readonly id: number;
+  readonly client: pg.Client;
+  readonly createdAt: number;
+  /** `performance.now()` after which the connection is retired at its next release. */
+  readonly retireAt: number;
+  state: 'opening' | 'idle' | 'active' | 'probing' | 'closed' = 'opening';
+  /** The socket failed or the server ended the session; the connection must not be reused. */
+  broken = false;
+  /** A prepared statement went stale inside a transaction; retire the connection at release. */
+  discard = false;
+  lastReleasedAt: number;
+  leasedAt = 0;
+  /** Where the current holder acquired it; only for holds that can leak (connect(), Knex). */
+  leaseStack: Error | undefined = undefined;
+  leakReported = false;
+
+  constructor(id: number, client: pg.Client, lifetime: number) {
+    this.id = id;
+    this.client = client;
+    this.createdAt = performance.now();
+    this.lastReleasedAt = this.createdAt;
+    this.retireAt = lifetime > 0 ? this.createdAt + lifetime : Number.POSITIVE_INFINITY;
+    (client as TaggedClient)[CONNECTION] = this;
+  }
+
+  /** The record behind a pg client the pool handed out. */
+  static of(client: unknown): PooledConnection | undefined {
+    return (client as TaggedClient | undefined)?.[CONNECTION];
+  }
+
+  /** The backend's process id (`pg_backend_pid()`). */
+  get processId(): number {
+    return (this.client as unknown as ClientInternals).processID ?? 0;
+  }
+
+  get secretKey(): number {
+    return (this.client as unknown as ClientInternals).secretKey ?? 0;
+  }
+
+  /** Forgets a prepared statement node-postgres believes exists, so it is parsed again. */
+  forgetStatement(name: string): void {
+    delete (this.client as unknown as ClientInternals).connection.parsedStatements[name];
+  }
+}
+
+/**
+ * Opens one connection. An `error` listener is attached before connecting: a server that
+ * ends an idle session would otherwise crash the process with an unhandled `error` event.
+ */
+export async function openConnection(
+  config: pg.ClientConfig,
+  id: number,
+  lifetime: number,
+): Promise<PooledConnection> {
+  const client = new pg.Client(config);
+  const connection = new PooledConnection(id, client, lifetime);
+  const markBroken = () => {
+    connection.broken = true;
+  };
+  client.on('error', markBroken);
+  client.on('end', markBroken);
+  try {
+    await client.connect();
+  } catch (error) {
+    markBroken();
+    await client.end().catch(() => {});
+    throw error;
+  }
+  return connection;
+}
