@@ -189,7 +189,7 @@ export const LINT_RULES = [
     id: 'vacuum-full',
     category: 'locks',
     severity: 'error',
-    description: 'VACUUM FULL.',
+    description: 'VACUUM FULL (or VACUUM (FULL)) in a migration.',
     lock: 'ACCESS EXCLUSIVE on the table while it is rewritten completely: all reads and writes wait.',
     safeAlternative:
       'Plain VACUUM (no blocking); reclaim bloat online with pg_repack or pg_squeeze, outside migrations.',
@@ -199,7 +199,7 @@ export const LINT_RULES = [
     id: 'cluster',
     category: 'locks',
     severity: 'error',
-    description: 'CLUSTER.',
+    description: 'CLUSTER of a table in a migration.',
     lock: 'ACCESS EXCLUSIVE on the table while it is rewritten in index order: all reads and writes wait.',
     safeAlternative:
       'Leave physical ordering out of migrations; use pg_repack --order-by online if it is really needed.',

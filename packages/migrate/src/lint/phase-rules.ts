@@ -65,7 +65,7 @@ export function checkPhaseFit(statement: Node, context: LintContext): RuleFindin
     return [
       {
         ruleId,
-        message: `${change.what} in a ${phase} migration; it belongs in ${BELONGS_IN[change.kind]}.`,
+        message: `${change.what} in ${phase === 'expand' ? 'an' : 'a'} ${phase} migration; it belongs in ${BELONGS_IN[change.kind]}.`,
         location: change.location,
       },
     ];

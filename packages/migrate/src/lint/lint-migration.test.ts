@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, test } from 'vitest';
+import { lintMigration, lintMigrations } from './lint-migration.js';
+import { LINT_RULES } from './lint-rules.js';
+
+describe('lintMigration', () => {
+  test('lints only the up section, with lines counted in the whole file', async () => {
+    const sql = [
+      '-- migrate:lock-timeout 5s',
+      '-- migrate:up',
+      'ALTER TABLE orders ADD COLUMN currency text;',
+      '',
+      'CREATE INDEX orders_currency_idx ON orders (currency);',
+      '',
+      '-- migrate:down',
+      'DROP INDEX orders_currency_idx;',
+      'ALTER TABLE orders DROP COLUMN currency;',
+    ].join('\n');
+    const findings = await lintMigration({ file: 'db/001_orders_expand_currency.sql', phase: 'expand', sql });
+    expect(findings).toEqual([
+      expect.objectContaining({
+        file: 'db/001_orders_expand_currency.sql',
+        line: 5,
+        column: 1,
+        ruleId: 'create-index-without-concurrently',
+      }),
+    ]);
+  });
+
+  test('lines and columns are right after multi-byte characters', async () => {
+    const sql =
+      "-- migrate:up\nCOMMENT ON TABLE orders IS 'Bestellungen für Kunden ✓';\nALTER TABLE orders ADD COLUMN é text, ADD COLUMN x uuid DEFAULT gen_random_uuid();";
+    const [finding] = await lintMigration({ file: 'f.sql', phase: 'expand', sql });
+    expect(finding).toMatchObject({ ruleId: 'volatile-default-on-new-column', line: 3, column: 57 });
+  });
+
+  test('a syntax error is one finding on the line of the statement that does not parse', async () => {
+    const sql =
+      '-- migrate:up\nALTER TABLE orders ADD COLUMN a text;\nALTER TABEL orders ADD COLUMN b text;\nSELECT 1;';
+    const findings = await lintMigration({ file: 'f.sql', phase: 'expand', sql });
+    expect(findings).toEqual([
+      expect.objectContaining({
+        ruleId: 'syntax-error',
+        line: 3,
+        severity: 'error',
+        message: expect.stringContaining('syntax error at or near "TABEL"'),
+      }),
+    ]);
+  });
+
+  test('transaction control is an error: the migrator owns transactions', async () => {
+    const findings = await lintMigration({
+      file: 'f.sql',
+      phase: 'expand',
+      sql: 'BEGIN;\nALTER TABLE orders ADD COLUMN a text;\nCOMMIT;',
+    });
+    expect(findings.map((f) => [f.ruleId, f.line])).toEqual([
+      ['transaction-control', 1],
+      ['transaction-control', 3],
+    ]);
+  });
+
+  test('SQL containing the word ERROR lints normally', async () => {
+    const sql = "CREATE TYPE job_status AS ENUM ('OK', 'ERROR');\nCREATE INDEX jobs_idx ON jobs (status);";
+    const findings = await lintMigration({ file: 'f.sql', phase: 'expand', sql });
+    expect(findings.map((f) => [f.ruleId, f.line])).toEqual([['create-index-without-concurrently', 2]]);
+  });
+
+  test('an empty up section has no findings', async () => {
+    expect(
+      await lintMigration({ file: 'f.sql', phase: 'expand', sql: '-- migrate:up\n-- migrate:down\n' }),
+    ).toEqual([]);
+  });
+});
+
+describe('lintMigrations', () => {
+  test('reads each phase from the file name and reports invalid names', async () => {
+    const findings = await lintMigrations([
+      { file: 'migrations/002_billing_backfill_currency.sql', sql: 'ALTER TABLE orders ADD COLUMN b text;' },
+      { file: 'migrations/orders.sql', sql: 'CREATE INDEX i ON orders (a);' },
+      { file: 'migrations/003_billing_backfill_fill.ts', sql: 'export async function up() {}' },
+    ]);
+    expect(findings.map((f) => [f.file, f.ruleId, f.line])).toEqual([
+      ['migrations/002_billing_backfill_currency.sql', 'backfill-not-data-only', 1],
+      ['migrations/orders.sql', 'invalid-migration-name', 1],
+      ['migrations/orders.sql', 'create-index-without-concurrently', 1],
+    ]);
+  });
+
+  test('a check validated in an earlier migration makes SET NOT NULL in a later one safe, in sequence order', async () => {
+    const files = [
+      {
+        file: '005_billing_validate_currency_not_null.sql',
+        sql: 'ALTER TABLE orders ALTER COLUMN currency SET NOT NULL;',
+      },
+      {
+        file: '003_billing_expand_currency_check.sql',
+        sql: 'ALTER TABLE orders ADD CONSTRAINT orders_currency_nn CHECK (currency IS NOT NULL) NOT VALID;',
+      },
+      {
+        file: '004_billing_validate_currency_check.sql',
+        sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_nn;',
+      },
+    ];
+    expect(await lintMigrations(files)).toEqual([]);
+    // Without the validation the SET NOT NULL scans the table under ACCESS EXCLUSIVE.
+    const findings = await lintMigrations([files[0], files[1]].flatMap((file) => (file ? [file] : [])));
+    expect(findings.map((f) => [f.file, f.ruleId])).toEqual([
+      ['005_billing_validate_currency_not_null.sql', 'set-not-null-without-check'],
+    ]);
+  });
+
+  test('the safe expand → backfill → validate → contract sequence from LINT.md passes', async () => {
+    const files = [
+      {
+        file: '001_billing_expand_add_currency.sql',
+        sql: `ALTER TABLE orders ADD COLUMN currency_id bigint;
+ALTER TABLE orders ADD CONSTRAINT orders_currency_fk
+  FOREIGN KEY (currency_id) REFERENCES currencies (id) NOT VALID;
+CREATE INDEX CONCURRENTLY orders_currency_idx ON orders (currency_id);`,
+      },
+      {
+        file: '002_billing_backfill_currency.sql',
+        sql: `UPDATE orders SET currency_id = 1
+WHERE id IN (SELECT id FROM orders WHERE currency_id IS NULL LIMIT 5000);`,
+      },
+      {
+        file: '003_billing_validate_currency.sql',
+        sql: `ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_fk;
+ALTER TABLE orders ADD CONSTRAINT orders_currency_nn CHECK (currency_id IS NOT NULL) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_nn;
+ALTER TABLE orders ALTER COLUMN currency_id SET NOT NULL;`,
+      },
+      {
+        file: '004_billing_contract_drop_currency_code.sql',
+        sql: `ALTER TABLE orders DROP CONSTRAINT orders_currency_nn;
+ALTER TABLE orders DROP COLUMN currency_code;`,
+      },
+    ];
+    expect(await lintMigrations(files)).toEqual([]);
+  });
+
+  test('existingTables applies to every file unless a file overrides it', async () => {
+    const findings = await lintMigrations(
+      [
+        { file: '001_a_expand_x.sql', sql: 'CREATE INDEX i1 ON orders (a);' },
+        { file: '002_a_expand_y.sql', sql: 'CREATE INDEX i2 ON orders (a);', existingTables: ['orders'] },
+      ],
+      { existingTables: [] },
+    );
+    expect(findings.map((f) => f.file)).toEqual(['002_a_expand_y.sql']);
+  });
+});
+
+describe('the rule catalogue', () => {
+  test('rule ids are unique, kebab-case, and every rule says what to do instead', () => {
+    const ids = LINT_RULES.map((rule) => rule.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of LINT_RULES) {
+      expect(rule.id).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
+      expect(rule.description.length).toBeGreaterThan(10);
+      expect(rule.safeAlternative.length).toBeGreaterThan(10);
+    }
+  });
+
+  test('LINT.md documents every rule', async () => {
+    const doc = await readFile(new URL('../../LINT.md', import.meta.url), 'utf8');
+    const documented = [...doc.matchAll(/^### `([a-z-]+)`/gm)].map((match) => match[1]);
+    expect(documented).toEqual(LINT_RULES.map((rule) => rule.id));
+  });
+});
