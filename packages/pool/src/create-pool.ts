@@ -119,6 +119,7 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
   }
 
   ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new PoolClosedError());
     this.#ready ??= this.#warmUp().catch((error: unknown) => {
       this.#ready = undefined; // a later ready() tries again
       throw error;
@@ -161,6 +162,15 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
     if (connection.state === 'closed' && this.#closed) throw new PoolClosedError();
+    // Statements issued concurrently on one held connection run one after another here,
+    // rather than piling up in node-postgres' deprecated internal queue.
+    const previous = connection.queue;
+    let done = () => {};
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    connection.queue = mine;
+    if (previous !== undefined) await previous;
     const name =
       values !== undefined && this.config.preparedStatements ? this.#names.nameFor(text) : undefined;
     try {
@@ -169,6 +179,9 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
       )) as unknown as QueryResult<Row>;
     } catch (error) {
       return await this.#recover<Row>(connection, error, name, text, values);
+    } finally {
+      if (connection.queue === mine) connection.queue = undefined;
+      done();
     }
   }
 
@@ -296,10 +309,11 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
   #timeOut(waiter: Waiter): void {
     const index = this.#waiters.indexOf(waiter);
     if (index === -1) return;
+    const counts = this.#counts(); // the caller that timed out still counts as waiting
     this.#waiters.splice(index, 1);
     this.#acquireTimeouts += 1;
     this.#errors += 1;
-    waiter.reject(new PoolTimeoutError(this.config.acquireTimeout, this.#counts()));
+    waiter.reject(new PoolTimeoutError(this.config.acquireTimeout, counts));
   }
 
   #counts(): PoolCounts {
@@ -329,7 +343,6 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
 
   release(connection: PooledConnection, destroy: boolean): void {
     if (connection.state !== 'active') return; // already destroyed (e.g. by close) or released
-    this.#active -= 1;
     connection.leaseStack = undefined;
     const now = performance.now();
     connection.lastReleasedAt = now;
@@ -346,8 +359,12 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
               : connection.client.getTransactionStatus() !== 'I'
                 ? 'in-transaction'
                 : undefined;
-    if (reason !== undefined) this.#destroy(connection, reason);
-    else this.#handOver(connection);
+    if (reason !== undefined) {
+      this.#destroy(connection, reason);
+    } else {
+      this.#active -= 1;
+      this.#handOver(connection);
+    }
     if (this.#closed && this.#active === 0) this.#notifyDrained();
   }
 

@@ -46,10 +46,15 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
       (this as unknown as { initializeDriver(): void }).initializeDriver();
     }
 
+    /** Set on a transaction's own client object: where the transaction was started. */
+    declare leaseStack: Error | undefined;
+
     async acquireConnection(): Promise<pg.Client> {
       const ambient = ambientConnectionOf(source.pool);
       if (ambient) return ambient.client;
-      const stack = leakDetectionThreshold > 0 ? new Error('Connection acquired by Knex') : undefined;
+      const stack =
+        this.leaseStack ??
+        (leakDetectionThreshold > 0 ? new Error('Connection acquired by Knex') : undefined);
       const connection = await source.acquire(stack);
       return connection.client;
     }
@@ -75,8 +80,16 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     }
 
     override transaction(container: unknown, config: object | undefined, outerTx: unknown): unknown {
-      const ambient = outerTx || this.transacting ? undefined : ambientConnectionOf(source.pool);
-      if (!ambient) return super.transaction(container, config, outerTx);
+      if (outerTx || this.transacting) return super.transaction(container, config, outerTx);
+      const ambient = ambientConnectionOf(source.pool);
+      if (!ambient) {
+        if (leakDetectionThreshold === 0) return super.transaction(container, config, outerTx);
+        // Knex acquires the connection later, in a promise callback, where the caller's
+        // stack is gone; capture it now, on a client object of this transaction's own.
+        const starter = Object.create(this) as StrataKnexClient;
+        starter.leaseStack = new Error('Connection acquired by a Knex transaction');
+        return KnexPostgresClient.prototype.transaction.call(starter, container, config, outerTx);
+      }
       // Run on the ambient connection and leave releasing it to its owner; inside an open
       // transaction, nest as a savepoint rather than issuing a second BEGIN.
       const onAmbient = { ...config, connection: ambient.client };

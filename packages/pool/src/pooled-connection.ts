@@ -43,6 +43,8 @@ export class PooledConnection {
   /** Where the current holder acquired it; only for holds that can leak (connect(), Knex). */
   leaseStack: Error | undefined = undefined;
   leakReported = false;
+  /** The last statement queued on this connection by a holder (see `runOn`). */
+  queue: Promise<void> | undefined = undefined;
 
   constructor(id: number, client: pg.Client, lifetime: number) {
     this.id = id;

@@ -1,0 +1,85 @@
+import { QueryCancelledError } from '@strata/errors';
+import { describe, expect, test } from 'vitest';
+import { createPool } from './create-pool.js';
+import type { Pool } from './pool.js';
+import { PoolClosedError } from './pool-errors.js';
+import { backendsOf, serverUrl, uniqueName, withAdmin } from './test-support/test-database.js';
+
+function pool(config: Parameters<typeof createPool>[0] = {}): { p: Pool; applicationName: string } {
+  const applicationName = uniqueName('close');
+  const p = createPool({ connectionString: serverUrl(), applicationName, ...config }, { environment: {} });
+  return { p, applicationName };
+}
+
+/** Resolves once PostgreSQL is running `fragment` for the given application. */
+async function running(applicationName: string, fragment: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    for (;;) {
+      const { rows } = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE $2",
+        [applicationName, `%${fragment}%`],
+      );
+      if (rows.length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+}
+
+describe('close()', () => {
+  test('refuses new work with PoolClosedError, lets in-flight work finish, then closes every connection', async () => {
+    const { p, applicationName } = pool({ min: 2 });
+    await p.ready();
+    const inFlight = p.query<{ done: boolean }>('SELECT true AS done, pg_sleep(0.3)');
+    await running(applicationName, 'pg_sleep(0.3)');
+
+    const closing = p.close({ timeoutMs: 20_000 });
+    expect(p.closed).toBe(true);
+    await expect(p.query('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
+    await expect(p.connect()).rejects.toBeInstanceOf(PoolClosedError);
+    await expect(p.knex.raw('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
+    await expect(p.ready()).rejects.toBeInstanceOf(PoolClosedError);
+
+    expect((await inFlight).rows[0]?.done).toBe(true);
+    await closing;
+    expect(p.stats()).toMatchObject({ total: 0, idle: 0, active: 0 });
+    expect(await withAdmin((admin) => backendsOf(admin, applicationName))).toEqual([]);
+  });
+
+  test('callers still waiting for a connection get PoolClosedError', async () => {
+    const { p } = pool({ max: 1 });
+    const held = await p.connect();
+    const waiting = p.query('SELECT 1');
+    const closing = p.close({ timeoutMs: 5_000 });
+    await expect(waiting).rejects.toBeInstanceOf(PoolClosedError);
+    held.release();
+    await closing;
+  });
+
+  test('work still running at the timeout is cancelled, and the pool closes anyway', async () => {
+    const { p, applicationName } = pool();
+    const slow = p.query('SELECT pg_sleep(30)').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await running(applicationName, 'pg_sleep(30)');
+    await p.close({ timeoutMs: 200 });
+    expect(await slow).toBeInstanceOf(QueryCancelledError);
+    expect(await withAdmin((admin) => backendsOf(admin, applicationName))).toEqual([]);
+  });
+
+  test('a connection that is never released is closed after the timeout', async () => {
+    const { p, applicationName } = pool();
+    const forgotten = await p.connect();
+    await p.close({ timeoutMs: 100 });
+    expect(await withAdmin((admin) => backendsOf(admin, applicationName))).toEqual([]);
+    await expect(forgotten.query('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
+    forgotten.release(); // harmless after close
+  });
+
+  test('close() is idempotent', async () => {
+    const { p } = pool();
+    await p.query('SELECT 1');
+    await Promise.all([p.close(), p.close()]);
+    await p.close();
+  });
+});
