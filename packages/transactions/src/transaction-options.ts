@@ -1,0 +1,141 @@
+import { type ConfigIssue, InvalidConfigError } from '@strata/errors';
+import { z } from 'zod';
+import type { LongTransactionWarning } from './long-transaction-warning.js';
+
+/** PostgreSQL's isolation levels (read uncommitted behaves as read committed, so it is not offered). */
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+/** What `onRetry` is told before the transaction runs again. */
+export interface RetryInfo {
+  /** The attempt that just failed (1 for the first). */
+  attempt: number;
+  maxAttempts: number;
+  /** The typed error that made the attempt fail (`SerializationFailureError` or `DeadlockDetectedError`). */
+  error: Error;
+  /** How long Strata waits before the next attempt. */
+  delayMs: number;
+}
+
+/**
+ * What the network guard does when code inside a transaction makes an outbound network
+ * call: `throw` fails the call and the transaction with `NetworkCallInTransactionError`,
+ * `warn` emits a process warning and lets the call through, `off` does nothing.
+ */
+export type NetworkGuardMode = 'throw' | 'warn' | 'off';
+
+const fn = <T>() => z.custom<T>((value) => typeof value === 'function', 'must be a function');
+
+/** Options of `withTransaction`; every default lives here. */
+export const transactionOptionsSchema = z.strictObject({
+  /** Omitted: the server's `default_transaction_isolation` (read committed unless changed). */
+  isolationLevel: z.enum(['read committed', 'repeatable read', 'serializable']).optional(),
+  /** `true` starts the transaction READ ONLY; omitted: the server's default. */
+  readOnly: z.boolean().optional(),
+  /** DEFERRABLE: only meaningful (and only accepted) with serializable + readOnly. */
+  deferrable: z.boolean().default(false),
+  /** Applied with SET LOCAL to `statement_timeout` and `idle_in_transaction_session_timeout`. */
+  timeoutMs: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .positive('must be more than 0')
+    .optional(),
+  /** How many times the callback may run in all; retries happen on 40001 and 40P01 only. */
+  maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').default(3),
+  onRetry: fn<(info: RetryInfo) => unknown>().optional(),
+  /** Exponential backoff with full jitter between attempts. */
+  retryBackoff: z
+    .strictObject({
+      baseDelayMs: z.number().min(0, 'must be 0 or more').default(10),
+      maxDelayMs: z.number().min(0, 'must be 0 or more').default(1_000),
+    })
+    .default({ baseDelayMs: 10, maxDelayMs: 1_000 }),
+  /** Omitted: `throw` when NODE_ENV is `development` or `test`, otherwise `off`. */
+  networkGuard: z.enum(['throw', 'warn', 'off']).optional(),
+  /** Hosts the guard lets through, as `host` (any port) or `host:port`. The database is always allowed. */
+  allowNetworkHosts: z.array(z.string().min(1, 'must not be empty')).default([]),
+  /** Warn when a transaction stays open longer than this; 0 turns the warning off. */
+  longTransactionWarningMs: z.number().int('must be a whole number of milliseconds').min(0).default(5_000),
+  /** Receives the long-transaction warning; defaults to `process.emitWarning`. */
+  onLongTransaction: fn<(warning: LongTransactionWarning) => unknown>().optional(),
+});
+
+/** Options as a caller writes them. */
+export type TransactionOptions = z.input<typeof transactionOptionsSchema>;
+
+/** Options with every default applied. */
+export interface ResolvedTransactionOptions
+  extends Omit<z.output<typeof transactionOptionsSchema>, 'networkGuard'> {
+  networkGuard: NetworkGuardMode;
+}
+
+/** The guard's default: on where mistakes should surface (development, tests), off in production. */
+export function defaultNetworkGuard(): NetworkGuardMode {
+  const environment = process.env.NODE_ENV;
+  return environment === 'development' || environment === 'test' ? 'throw' : 'off';
+}
+
+/** Validates options and applies defaults; throws InvalidConfigError naming every bad field. */
+export function resolveTransactionOptions(
+  options: TransactionOptions | undefined,
+): ResolvedTransactionOptions {
+  const input = options ?? {};
+  const parsed = transactionOptionsSchema.safeParse(input);
+  const issues: ConfigIssue[] = [];
+  for (const issue of parsed.error?.issues ?? []) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ path: key, message: 'is not a withTransaction option' });
+    } else {
+      issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
+    }
+  }
+  if (input.deferrable === true && !(input.isolationLevel === 'serializable' && input.readOnly === true)) {
+    issues.push({
+      path: 'deferrable',
+      message: "requires isolationLevel 'serializable' and readOnly: true (PostgreSQL ignores it otherwise)",
+    });
+  }
+  if (!parsed.success || issues.length > 0) throw new InvalidConfigError('withTransaction options', issues);
+  return { ...parsed.data, networkGuard: parsed.data.networkGuard ?? defaultNetworkGuard() };
+}
+
+const ISOLATION_RANK: Record<IsolationLevel, number> = {
+  'read committed': 0,
+  'repeatable read': 1,
+  serializable: 2,
+};
+
+/**
+ * A nested `withTransaction` is a savepoint of the outermost transaction: it cannot raise the
+ * isolation level or change read-only mode. Other options belong to the outermost call.
+ */
+export function checkSavepointOptions(
+  outer: ResolvedTransactionOptions,
+  inner: TransactionOptions | undefined,
+): void {
+  if (!inner) return;
+  resolveTransactionOptions(inner);
+  const issues: ConfigIssue[] = [];
+  const outerLevel = outer.isolationLevel ?? 'read committed';
+  if (inner.isolationLevel && ISOLATION_RANK[inner.isolationLevel] > ISOLATION_RANK[outerLevel]) {
+    issues.push({
+      path: 'isolationLevel',
+      message: `a nested withTransaction is a savepoint of a ${outerLevel} transaction and cannot raise it to ${inner.isolationLevel}; set it on the outermost withTransaction`,
+    });
+  }
+  if (inner.readOnly !== undefined && inner.readOnly !== (outer.readOnly ?? false)) {
+    issues.push({
+      path: 'readOnly',
+      message: `a nested withTransaction is a savepoint and cannot change read-only mode (the outer transaction is ${outer.readOnly ? 'read only' : 'read write'})`,
+    });
+  }
+  if (issues.length > 0) throw new InvalidConfigError('withTransaction options', issues);
+}
+
+/** The BEGIN statement for these options (no user text: every part comes from a fixed set). */
+export function beginStatement(options: ResolvedTransactionOptions): string {
+  let sql = 'BEGIN';
+  if (options.isolationLevel) sql += ` ISOLATION LEVEL ${options.isolationLevel.toUpperCase()}`;
+  if (options.readOnly !== undefined) sql += options.readOnly ? ' READ ONLY' : ' READ WRITE';
+  if (options.deferrable) sql += ' DEFERRABLE';
+  return sql;
+}

@@ -1,0 +1,279 @@
+import { ConnectionError, mapDatabaseError, StrataError } from '@strata/errors';
+import type { Pool } from '@strata/pool';
+import {
+  type ConnectionSource,
+  type Knex,
+  knexSource,
+  type PgConnection,
+  poolSource,
+  RAW,
+} from './connection-source.js';
+import { watchTransactionDuration } from './long-transaction-warning.js';
+import { installNetworkGuard } from './network-guard.js';
+import { retryDelayMs } from './retry-delay.js';
+import { attachRollbackError, retryableCause } from './retryable-error.js';
+import { StartSite } from './start-site.js';
+import { type Transaction, TransactionAttempt, TransactionContext, transactionScope } from './transaction.js';
+import {
+  AfterCommitHookError,
+  NoTransactionError,
+  TransactionAbortedError,
+  TransactionRetriesExhaustedError,
+} from './transaction-errors.js';
+import {
+  beginStatement,
+  type ResolvedTransactionOptions,
+  resolveTransactionOptions,
+  type TransactionOptions,
+} from './transaction-options.js';
+
+/** What a transaction can run on: a Strata pool, a Knex instance (pg), or an open transaction (a savepoint). */
+export type TransactionTarget = Pool | Knex | Transaction;
+
+/** The callback of `withTransaction`. It may run more than once (see "Retries"), so it must be idempotent. */
+export type TransactionCallback<T> = (tx: Transaction) => Promise<T> | T;
+
+const SET_TIMEOUTS =
+  "SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)";
+
+/**
+ * Runs `fn` in a transaction on `target` and returns what it returns: COMMIT when it
+ * resolves, ROLLBACK when it throws (the original error is rethrown; a failed ROLLBACK is
+ * attached as `rollbackError`). On a serialization failure or deadlock the whole callback
+ * runs again, with backoff, up to `maxAttempts`. Inside an open transaction on the same
+ * target (or given a `Transaction`), it runs as a SAVEPOINT instead. Without a target,
+ * `withTransaction(fn)` makes a savepoint in the transaction open in the current context.
+ */
+export function withTransaction<T>(
+  target: TransactionTarget,
+  fn: TransactionCallback<T>,
+  options?: TransactionOptions,
+): Promise<T>;
+export function withTransaction<T>(fn: TransactionCallback<T>, options?: TransactionOptions): Promise<T>;
+export async function withTransaction<T>(
+  targetOrFn: TransactionTarget | TransactionCallback<T>,
+  fnOrOptions?: TransactionCallback<T> | TransactionOptions,
+  maybeOptions?: TransactionOptions,
+): Promise<T> {
+  if (typeof targetOrFn === 'function' && !isKnex(targetOrFn)) {
+    const current = transactionScope.current();
+    if (!current) throw new NoTransactionError();
+    return current.withTransaction(targetOrFn as TransactionCallback<T>, fnOrOptions as TransactionOptions);
+  }
+  const target = targetOrFn as TransactionTarget;
+  const fn = fnOrOptions as TransactionCallback<T>;
+  // Captured before the first await, so the stack still shows the caller.
+  const startSite = new StartSite(withTransaction);
+  return start(target, fn, maybeOptions, undefined, startSite);
+}
+
+/**
+ * Binds `withTransaction` to a target and default options, e.g. one per pool:
+ * `const transaction = createWithTransaction(pool, { isolationLevel: 'serializable' })`.
+ * Per-call options override the defaults. Invalid defaults throw here, not at first use.
+ */
+export function createWithTransaction(
+  target: TransactionTarget,
+  defaults: TransactionOptions = {},
+): <T>(fn: TransactionCallback<T>, options?: TransactionOptions) => Promise<T> {
+  const resolvedDefaults = resolveTransactionOptions(defaults);
+  sourceFor(target);
+  const boundWithTransaction = async <T>(fn: TransactionCallback<T>, options?: TransactionOptions) => {
+    const startSite = new StartSite(boundWithTransaction);
+    return start(
+      target,
+      fn,
+      options === undefined ? defaults : { ...defaults, ...options },
+      options === undefined ? resolvedDefaults : undefined,
+      startSite,
+    );
+  };
+  return boundWithTransaction;
+}
+
+/**
+ * The transaction open in the current async context on `target` (or on any target), or
+ * undefined. Repositories use it to join the caller's transaction.
+ */
+export function currentTransaction(target?: TransactionTarget): Transaction | undefined {
+  if (target instanceof TransactionContext) return target.isOpen ? target : undefined;
+  return transactionScope.current(target === undefined ? undefined : sourceFor(target).target);
+}
+
+async function start<T>(
+  target: TransactionTarget,
+  fn: TransactionCallback<T>,
+  options: TransactionOptions | undefined,
+  resolved: ResolvedTransactionOptions | undefined,
+  startSite: StartSite,
+): Promise<T> {
+  if (typeof fn !== 'function') throw new TypeError('withTransaction needs a callback function.');
+  if (target instanceof TransactionContext) return target.withTransaction(fn, options);
+  const source = sourceFor(target);
+  const current = transactionScope.current(source.target);
+  if (current) return current.withTransaction(fn, options);
+  return runTransaction(source, fn, resolved ?? resolveTransactionOptions(options), startSite);
+}
+
+/** The connection source for a pool or Knex instance. */
+export function sourceFor(target: TransactionTarget): ConnectionSource {
+  if (isKnex(target)) return knexSource(target, currentKnexConnection);
+  if (isPool(target)) return poolSource(target);
+  if (target instanceof TransactionContext) return target.attemptState.source;
+  throw new TypeError('Expected a Strata pool (createPool), a Knex instance, or a Transaction.');
+}
+
+function currentKnexConnection(target: object): PgConnection | undefined {
+  const lease = transactionScope.current(target)?.attemptState.lease as { [RAW]?: PgConnection } | undefined;
+  return lease?.[RAW];
+}
+
+function isKnex(value: unknown): value is Knex {
+  return (
+    typeof value === 'function' && 'client' in value && typeof (value as Knex).transaction === 'function'
+  );
+}
+
+function isPool(value: unknown): value is Pool {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Pool).connect === 'function' &&
+    typeof (value as Pool).query === 'function' &&
+    'knex' in value
+  );
+}
+
+type AttemptOutcome<T> = { committed: true; value: T } | { committed: false; error: unknown };
+
+/** The outermost transaction: attempts, retries, hooks. */
+async function runTransaction<T>(
+  source: ConnectionSource,
+  fn: TransactionCallback<T>,
+  options: ResolvedTransactionOptions,
+  startSite: StartSite,
+): Promise<T> {
+  if (options.networkGuard !== 'off') installNetworkGuard(guardedTransaction);
+  for (let attempt = 1; ; attempt++) {
+    const lease = await source.acquire();
+    const state = new TransactionAttempt(source, lease, options, startSite, attempt);
+    const tx = new TransactionContext(state, undefined);
+    const stopWatching = watchTransactionDuration(
+      options.longTransactionWarningMs,
+      startSite,
+      options.onLongTransaction,
+    );
+    let outcome: AttemptOutcome<T>;
+    try {
+      outcome = await runAttempt(tx, fn);
+    } finally {
+      stopWatching();
+      state.open = false;
+      // Released before any hook runs: hooks may be slow (that is why they exist).
+      await lease.release(state.destroyConnection);
+    }
+
+    if (outcome.committed) {
+      const rollbackHookErrors = await runHooks(state.orphanedRollbackHooks);
+      warnAboutRollbackHooks(rollbackHookErrors);
+      const errors = await runHooks(tx.commitHooks);
+      if (errors.length > 0) throw new AfterCommitHookError(errors, outcome.value);
+      return outcome.value;
+    }
+
+    if (!state.outcomeUnknown) {
+      const hooks = [...state.orphanedRollbackHooks, ...tx.rollbackHooks].sort((a, b) => a.order - b.order);
+      warnAboutRollbackHooks(await runHooks(hooks));
+    }
+    const error = outcome.error;
+    const retryable = state.violation ? undefined : retryableCause(error);
+    if (!retryable) throw error;
+    if (attempt >= options.maxAttempts) throw new TransactionRetriesExhaustedError(attempt, retryable);
+    const delayMs = retryDelayMs(attempt, options.retryBackoff);
+    await options.onRetry?.({ attempt, maxAttempts: options.maxAttempts, error: retryable, delayMs });
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
+
+async function runAttempt<T>(tx: TransactionContext, fn: TransactionCallback<T>): Promise<AttemptOutcome<T>> {
+  const state = tx.attemptState;
+  const connection = state.lease.connection;
+  let value: T;
+  try {
+    await connection.query(beginStatement(state.options));
+    if (state.options.timeoutMs !== undefined) {
+      await connection.query(SET_TIMEOUTS, [String(state.options.timeoutMs)]);
+    }
+    value = await tx.runAmbient(() => fn(tx));
+    const poisoned = state.violation ?? state.brokenBy ?? state.doomedBy;
+    if (poisoned) throw poisoned;
+  } catch (error) {
+    tx.state = 'rolled back';
+    await rollBack(state, error);
+    return { committed: false, error: state.violation ?? error };
+  }
+
+  tx.state = 'closing';
+  let committed: { command: string };
+  try {
+    committed = await connection.query('COMMIT');
+  } catch (error) {
+    tx.state = 'rolled back';
+    const mapped = mapDatabaseError(error);
+    if (mapped instanceof ConnectionError) {
+      state.destroyConnection = true;
+      state.outcomeUnknown = true;
+    }
+    return { committed: false, error: mapped };
+  }
+  // COMMIT of a transaction in which a statement failed answers ROLLBACK, not an error.
+  if (committed.command === 'ROLLBACK') {
+    tx.state = 'rolled back';
+    return { committed: false, error: new TransactionAbortedError() };
+  }
+  tx.state = 'committed';
+  return { committed: true, value };
+}
+
+async function rollBack(state: TransactionAttempt, error: unknown): Promise<void> {
+  state.open = false;
+  if (mapDatabaseError(error) instanceof ConnectionError) {
+    state.destroyConnection = true; // Closing the session rolls the transaction back.
+    return;
+  }
+  try {
+    await state.lease.connection.query('ROLLBACK');
+  } catch (rollbackError) {
+    attachRollbackError(error, rollbackError);
+    state.destroyConnection = true;
+  }
+}
+
+async function runHooks(hooks: readonly { run: () => unknown }[]): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  for (const hook of hooks) {
+    try {
+      await hook.run();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  return errors;
+}
+
+// A failing afterRollback hook must not replace the error the caller is about to get.
+function warnAboutRollbackHooks(errors: readonly unknown[]): void {
+  for (const error of errors) {
+    const warning =
+      error instanceof Error ? error : new StrataError('AFTER_ROLLBACK_HOOK_FAILED', String(error));
+    process.emitWarning(warning, { type: 'AfterRollbackHookWarning', code: 'AFTER_ROLLBACK_HOOK_FAILED' });
+  }
+}
+
+function guardedTransaction(): TransactionAttempt | undefined {
+  for (const tx of transactionScope.open()) {
+    const state = tx.attemptState;
+    if (state.open && state.options.networkGuard !== 'off') return state;
+  }
+  return undefined;
+}
