@@ -45,8 +45,9 @@ describe('warm minimum', () => {
     const p = pool({ applicationName, min: 2, max: 5, idleTimeout: 200, healthCheckPeriod: 100 });
     const removed = removals(p);
     await p.ready();
-    await Promise.all(Array.from({ length: 5 }, () => p.query('SELECT pg_sleep(0.05)')));
+    const burst = await Promise.all(Array.from({ length: 5 }, () => p.connect()));
     expect(p.stats().total).toBe(5);
+    for (const client of burst) client.release();
 
     await until(() => expect(count(removed, 'idle-timeout')).toBeGreaterThanOrEqual(5));
     await until(() => expect(p.stats()).toMatchObject({ total: 2, idle: 2, opening: 0 }));
