@@ -1,8 +1,40 @@
 export {
+  type BatchUpdateOptions,
+  type BatchUpdateProgress,
+  type BatchUpdateResult,
+  batchUpdate,
+} from './batch-update.js';
+export {
+  createMigrator,
+  type DownOptions,
+  type DownResult,
+  type MigrationStatus,
+  type Migrator,
+  type PlannedMigration,
+  type PlanReport,
+  type StatusReport,
+  type UpOptions,
+  type UpResult,
+} from './create-migrator.js';
+export {
+  BatchUpdateInTransactionError,
   DuplicateMigrationSeqError,
+  MigrationChecksumError,
+  MigrationDirectoryError,
+  MigrationFailedError,
+  MigrationFileError,
   MigrationNameError,
   type MigrationNameRule,
+  MigratorLockTimeoutError,
+  RollbackRefusedError,
 } from './migration-errors.js';
+export {
+  importMigrationModule,
+  type MigrationFile,
+  type MigrationModule,
+  readMigrationDirectory,
+} from './migration-file.js';
+export type { DeployRecord, HistoryRecord } from './migration-history.js';
 export {
   assertUniqueSeqs,
   MIGRATION_EXTENSIONS,
@@ -12,7 +44,29 @@ export {
   type MigrationPhase,
   parseMigrationName,
 } from './migration-name.js';
+export {
+  type BlockedBy,
+  type BlockedMigration,
+  type MigrationGuard,
+  planMigrations,
+} from './migration-plan.js';
+export {
+  type MigrationLintHook,
+  type MigratorConfig,
+  type MigratorOptions,
+  migratorOptionsSchema,
+} from './migrator-config.js';
+export type { MigratorEvent } from './migrator-event.js';
+export type { NewMigration, NewMigrationOptions } from './new-migration.js';
 export { forbiddenStatementReason, nonTransactionalReason } from './non-transactional-statement.js';
+export type { AppliedMigration, RolledBackMigration } from './run-migration.js';
+export {
+  type MigrationSettings,
+  type ParsedSqlMigration,
+  parseSqlMigration,
+  type SectionStatement,
+  type SqlSection,
+} from './sql-migration-file.js';
 export {
   loadSqlParser,
   parseSql,
