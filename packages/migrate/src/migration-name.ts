@@ -36,6 +36,8 @@ const SCOPE = /^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*$/;
 const DESCRIPTION = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 const MAX_SCOPE_LENGTH = 64;
 const MAX_NAME_LENGTH = 200;
+// The history table stores seq as a PostgreSQL integer.
+const MAX_SEQ = 2_147_483_647;
 
 const isPhase = (segment: string): segment is MigrationPhase =>
   (MIGRATION_PHASES as readonly string[]).includes(segment);
@@ -98,10 +100,12 @@ export function parseMigrationName(fileName: string): MigrationName {
       `the description "${description}" must be snake_case: lowercase letters and digits separated by single "_"`,
     );
   }
+  const seq = Number.parseInt(seqText, 10);
+  if (seq > MAX_SEQ) fail('seq', `the sequence number must be at most ${MAX_SEQ}`);
   return {
     fileName: base,
     name,
-    seq: Number.parseInt(seqText, 10),
+    seq,
     seqText,
     scope,
     phase: segments[phaseIndex] as MigrationPhase,

@@ -40,6 +40,24 @@ select 'é'; select 2`;
 });
 
 describe('scanSql', () => {
+  test('handles tokens that span lines and line comments between them', async () => {
+    const sql =
+      "select 'a\n\tb' -- first\n/* multi\nline */ -- second\n$x$\n-- not a comment\n$x$; select\t1";
+    const tokens = await scanSql(sql);
+    expect(tokens.map((t) => [t.tokenName, t.text])).toEqual([
+      ['UNKNOWN', 'select'],
+      ['SCONST', "'a\n\tb'"],
+      ['SQL_COMMENT', '-- first'],
+      ['C_COMMENT', '/* multi\nline */'],
+      ['SQL_COMMENT', '-- second'],
+      ['SCONST', '$x$\n-- not a comment\n$x$'],
+      ['ASCII_59', ';'],
+      ['UNKNOWN', 'select'],
+      ['ICONST', '1'],
+    ]);
+    for (const token of tokens) expect(sql.slice(token.start, token.end)).toBe(token.text);
+  });
+
   test('reports comments as tokens with character offsets', async () => {
     const sql = "select 'é' -- migrate:down\n;";
     const comment = (await scanSql(sql)).find((t) => t.tokenName === 'SQL_COMMENT');

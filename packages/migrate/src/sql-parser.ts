@@ -1,5 +1,5 @@
 import { StrataError } from '@strata/errors';
-import { loadModule, type ParseResult, parseSync, type ScanToken, scanSync } from 'libpg-query';
+import { loadModule, type ParseResult, parseSync, scanSync } from 'libpg-query';
 
 /** A node of PostgreSQL's parse tree: one key naming the node type, e.g. `{ IndexStmt: {...} }`. */
 export type SqlNode = Record<string, unknown>;
@@ -156,17 +156,46 @@ function blockCommentLength(text: string): number {
 
 /**
  * Runs PostgreSQL's lexer over SQL and returns its tokens, comments included, with
- * character offsets. Used to find `-- migrate:up` markers without being fooled by strings.
+ * character offsets and the exact text of the input. Used to find `-- migrate:up` markers
+ * and other comment directives without being fooled by strings or dollar-quoted bodies.
  */
 export async function scanSql(sql: string): Promise<SqlToken[]> {
   await loadSqlParser();
-  if (isBlank(sql)) return [];
-  const toChar = byteToCharOffsets(sql);
-  const result = callParser(() => scanSync(sql));
-  return result.tokens.map((token: ScanToken) => ({
-    tokenName: token.tokenName,
-    text: token.text,
-    start: toChar(token.start),
-    end: toChar(token.end),
-  }));
+  const tokens: SqlToken[] = [];
+  let offset = 0;
+  // libpg-query 17.3 writes token text into its JSON without escaping control characters,
+  // so a token spanning a newline or tab breaks JSON.parse. The lexer therefore sees a copy
+  // with control characters turned into spaces (same byte offsets; texts come from the
+  // original). The one place that changes lexing is a "--" comment, which a newline ends:
+  // when a comment runs past a newline, it is cut there and the rest is scanned again.
+  while (offset < sql.length) {
+    const rest = sql.slice(offset);
+    if (isBlank(rest)) break;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
+    const masked = rest.replace(/[\u0000-\u001f]/g, ' ');
+    const toChar = byteToCharOffsets(rest);
+    const result = callParser(() => scanSync(masked));
+    let restart: number | undefined;
+    for (const token of result.tokens) {
+      const start = toChar(token.start);
+      let end = toChar(token.end);
+      if (token.tokenName === 'SQL_COMMENT') {
+        const lineEnd = rest.slice(start, end).search(/[\r\n]/);
+        if (lineEnd !== -1) {
+          end = start + lineEnd;
+          restart = end;
+        }
+      }
+      tokens.push({
+        tokenName: token.tokenName,
+        text: rest.slice(start, end),
+        start: offset + start,
+        end: offset + end,
+      });
+      if (restart !== undefined) break;
+    }
+    if (restart === undefined) break;
+    offset += restart;
+  }
+  return tokens;
 }

@@ -1,0 +1,176 @@
+import { InvalidConfigError } from '@strata/errors';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { type BatchUpdateProgress, batchUpdate } from './batch-update.js';
+import { createMigrator } from './create-migrator.js';
+import { BatchUpdateInTransactionError } from './migration-errors.js';
+import { createMigrationsDirectory, createTestDatabase, type TestDatabase } from './testing/test-database.js';
+
+let db: TestDatabase;
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+  await db.query(`
+    create table accounts (id bigint primary key, price numeric, currency text, note text);
+    insert into accounts select i, i * 10, null, null from generate_series(1, 2500) i;
+    update accounts set currency = 'USD' where id % 500 = 0;`);
+});
+
+afterEach(async () => {
+  await db.drop();
+});
+
+const remaining = async (): Promise<number> =>
+  (await db.query<{ n: number }>('select count(*)::int as n from accounts where currency is null'))[0]?.n ??
+  -1;
+
+describe('batchUpdate', () => {
+  test('updates every matching row in batches, reporting progress after each commit', async () => {
+    const progress: BatchUpdateProgress[] = [];
+    const result = await batchUpdate(db.knex, {
+      table: 'accounts',
+      set: { currency: 'EUR', note: db.knex.raw("'was ' || coalesce(currency, 'null')") },
+      where: { currency: null },
+      batchSize: 1000,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(result).toMatchObject({ table: 'accounts', rowsUpdated: 2495, batches: 3, retries: 0 });
+    expect(progress.map((p) => p.rowsUpdated)).toEqual([1000, 2000, 2495]);
+    expect(progress.every((p) => p.rowsPerSecond >= 0 && p.lastKey !== null)).toBe(true);
+    expect(await remaining()).toBe(0);
+    expect(await db.query("select count(*)::int as n from accounts where currency = 'USD'")).toEqual([
+      { n: 5 },
+    ]);
+    expect(await db.query('select note from accounts where id = 1')).toEqual([{ note: 'was null' }]);
+  });
+
+  test('is idempotent: a second run finds nothing to do', async () => {
+    await batchUpdate(db.knex, { table: 'accounts', set: { currency: 'EUR' }, where: { currency: null } });
+    const again = await batchUpdate(db.knex, {
+      table: 'accounts',
+      set: { currency: 'EUR' },
+      where: { currency: null },
+    });
+    expect(again.rowsUpdated).toBe(0);
+  });
+
+  test('is resumable: a run stopped after two batches keeps them, and the next run does only the rest', async () => {
+    const stop = new Error('stopped');
+    await expect(
+      batchUpdate(db.knex, {
+        table: 'public.accounts',
+        set: { currency: 'EUR' },
+        where: { currency: null },
+        batchSize: 500,
+        onProgress: (p) => {
+          if (p.batches === 2) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(await remaining()).toBe(2495 - 1000);
+    const resumed = await batchUpdate(db.knex, {
+      table: 'public.accounts',
+      set: { currency: 'EUR' },
+      where: { currency: null },
+      batchSize: 500,
+    });
+    expect(resumed.rowsUpdated).toBe(1495);
+    expect(await remaining()).toBe(0);
+  });
+
+  test('accepts a raw condition and an explicit key', async () => {
+    const result = await batchUpdate(db.knex, {
+      table: 'accounts',
+      set: { currency: 'GBP' },
+      where: db.knex.raw('currency is null and price > ?', [20_000]),
+      key: 'id',
+      batchSize: 100,
+    });
+    expect(result.rowsUpdated).toBe(500 - 1);
+  });
+
+  test('waits out a row lock held by a writer, retrying the batch after lock_timeout', async () => {
+    const writer = await db.client();
+    await writer.query('begin');
+    await writer.query("update accounts set note = 'busy' where id = 10");
+    const running = batchUpdate(db.knex, {
+      table: 'accounts',
+      set: { currency: 'EUR' },
+      where: { currency: null },
+      batchSize: 1000,
+      lockTimeout: 50,
+      retries: 1_000,
+    });
+    // Keep the row locked until the same batch has been seen waiting in two transactions:
+    // it gave up at lock_timeout and retried instead of queueing.
+    const waits = new Set<string>();
+    while (waits.size < 2) {
+      const waiting = await db.query<{ xact_start: Date }>(
+        "select xact_start from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%strata_batch_key%'",
+      );
+      for (const row of waiting) waits.add(row.xact_start.toISOString());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await writer.query('commit');
+    const result = await running;
+    expect(result.retries).toBeGreaterThan(0);
+    expect(result.rowsUpdated).toBe(2495);
+    expect(await db.query('select note, currency from accounts where id = 10')).toEqual([
+      { note: 'busy', currency: 'EUR' },
+    ]);
+  });
+
+  test('refuses a transaction, naming the migration config that fixes it', async () => {
+    await expect(
+      db.knex.transaction((trx) =>
+        batchUpdate(trx, { table: 'accounts', set: { currency: 'EUR' }, where: { currency: null } }),
+      ),
+    ).rejects.toThrow(BatchUpdateInTransactionError);
+  });
+
+  test('rejects identifiers that are not plain names, naming each field', async () => {
+    let error: unknown;
+    try {
+      await batchUpdate(db.knex, {
+        table: 'accounts; drop table accounts',
+        set: { 'currency"': 'EUR' },
+        where: { 'a b': 1 },
+        batchSize: 0,
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect((error as InvalidConfigError).issues.map((issue) => issue.path).sort()).toEqual([
+      'batchSize',
+      'set.currency"',
+      'table',
+      'where.a b',
+    ]);
+    await expect(
+      batchUpdate(db.knex, { table: 'missing', set: { a: 1 }, where: { a: null } }),
+    ).rejects.toThrow(/table "missing" does not exist/);
+    expect(await db.query("select to_regclass('accounts')::text as t")).toEqual([{ t: 'accounts' }]);
+  });
+
+  test('runs inside a .js backfill migration that opts out of the transaction', async () => {
+    const dir = await createMigrationsDirectory();
+    const batchUpdateUrl = new URL('./batch-update.ts', import.meta.url).href;
+    await dir.write(
+      '001_accounts_backfill_currency.js',
+      `export const config = { transaction: false };
+export async function up(knex) {
+  const { batchUpdate } = await import(${JSON.stringify(batchUpdateUrl)});
+  await batchUpdate(knex, { table: 'accounts', set: { currency: 'EUR' }, where: { currency: null }, batchSize: 700 });
+}\n`,
+    );
+    const migrator = createMigrator({ directory: dir.path, knex: db.knex });
+    try {
+      const result = await migrator.up();
+      expect(result.applied).toEqual([expect.objectContaining({ transactional: false })]);
+    } finally {
+      await migrator.close();
+      await dir.cleanup();
+    }
+    expect(await remaining()).toBe(0);
+  });
+});

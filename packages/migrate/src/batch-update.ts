@@ -1,0 +1,258 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DatabaseError, InvalidConfigError, LockNotAvailableError, mapDatabaseError } from '@strata/errors';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { BatchUpdateInTransactionError } from './migration-errors.js';
+import {
+  identifierProblem,
+  qualifiedNameProblem,
+  quoteIdentifier,
+  quoteQualifiedName,
+} from './sql-identifier.js';
+
+/** Progress after each committed batch. */
+export interface BatchUpdateProgress {
+  table: string;
+  batches: number;
+  /** Rows changed so far in this call. */
+  rowsUpdated: number;
+  /** The key of the last row examined, as text; the next batch starts after it. */
+  lastKey: string | null;
+  elapsedMs: number;
+  rowsPerSecond: number;
+}
+
+export interface BatchUpdateResult extends BatchUpdateProgress {
+  /** Batches that were run again after a lock timeout, deadlock or serialization failure. */
+  retries: number;
+}
+
+/** A Knex raw expression (`knex.raw('upper(code)')`), inlined into the SQL with its own bindings. */
+type RawExpression = Knex.Raw;
+
+const isRaw = (value: unknown): value is RawExpression =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { isRawInstance?: unknown }).isRawInstance === true;
+
+const durationField = (fallback: number) =>
+  z
+    .union([z.number(), z.string()])
+    .default(fallback)
+    .transform((value, context) => {
+      const milliseconds = parseDuration(value);
+      if (milliseconds === undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: 'must be milliseconds or a duration such as 500ms or 5s',
+        });
+        return z.NEVER;
+      }
+      return milliseconds;
+    });
+
+const columnMap = (what: string) =>
+  z.record(z.string(), z.unknown()).superRefine((map, context) => {
+    const columns = Object.keys(map);
+    if (what === 'set' && columns.length === 0)
+      context.addIssue({ code: 'custom', message: 'must set at least one column' });
+    for (const column of columns) {
+      const problem = identifierProblem(column);
+      if (problem) context.addIssue({ code: 'custom', path: [column], message: problem });
+    }
+  });
+
+const optionsSchema = z
+  .object({
+    /** `table` or `schema.table`. */
+    table: z.string().superRefine((table, context) => {
+      const problem = qualifiedNameProblem(table);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
+    /** Column → new value (sent as a parameter) or `knex.raw(...)` expression. */
+    set: z
+      .custom<Record<string, unknown>>(
+        (value) => typeof value === 'object' && value !== null && !isRaw(value),
+        'must be an object of column: value',
+      )
+      .pipe(columnMap('set')),
+    /**
+     * The rows still to update: column → value (`null` means IS NULL), or a `knex.raw(...)`
+     * condition. It must stop matching a row once updated: that makes reruns idempotent and
+     * lets a killed backfill resume where it stopped.
+     */
+    where: z.union([
+      z.custom<RawExpression>(isRaw),
+      z
+        .custom<Record<string, unknown>>(
+          (value) => typeof value === 'object' && value !== null && !isRaw(value),
+        )
+        .pipe(columnMap('where')),
+    ]),
+    batchSize: z.int().min(1).max(1_000_000).default(1_000),
+    /** The unique, ordered key to walk; defaults to the table's single-column primary key. */
+    key: z
+      .string()
+      .superRefine((key, context) => {
+        const problem = identifierProblem(key);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /** lock_timeout of each batch; a batch that waits longer is retried. */
+    lockTimeout: durationField(2_000),
+    statementTimeout: durationField(60_000),
+    /** Retries of one batch after a lock timeout, deadlock or serialization failure. */
+    retries: z.int().min(0).max(1_000).default(10),
+    /** Pause between batches, to leave room for other traffic. */
+    pause: durationField(0),
+    onProgress: z
+      .custom<(progress: BatchUpdateProgress) => void>((value) => typeof value === 'function')
+      .optional(),
+  })
+  .strict();
+
+/** Options of `batchUpdate`. */
+export type BatchUpdateOptions = z.input<typeof optionsSchema>;
+
+async function primaryKeyOf(knex: Knex, table: string): Promise<string> {
+  const result = await knex.raw(
+    `select to_regclass(?) is not null as present,
+            (select array_agg(a.attname::text)
+               from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+              where i.indrelid = to_regclass(?) and i.indisprimary) as columns`,
+    [quoteQualifiedName(table), quoteQualifiedName(table)],
+  );
+  const row = (result as { rows: { present: boolean; columns: string[] | null }[] }).rows[0];
+  if (!row?.present) {
+    throw new InvalidConfigError('batchUpdate', [
+      { path: 'table', message: `table "${table}" does not exist` },
+    ]);
+  }
+  const columns = row.columns ?? [];
+  if (columns.length !== 1 || !columns[0] || identifierProblem(columns[0])) {
+    throw new InvalidConfigError('batchUpdate', [
+      {
+        path: 'key',
+        message: `table "${table}" has no single-column primary key with a plain name; pass key: a unique, indexed column`,
+      },
+    ]);
+  }
+  return columns[0];
+}
+
+function condition(where: RawExpression | Record<string, unknown>): { sql: string; bindings: unknown[] } {
+  if (isRaw(where)) return { sql: '(?)', bindings: [where] };
+  const parts = Object.entries(where).map(([column, value]) =>
+    value === null
+      ? { sql: `${quoteIdentifier(column)} is null`, bindings: [] }
+      : { sql: `${quoteIdentifier(column)} = ?`, bindings: [value] },
+  );
+  if (parts.length === 0) return { sql: 'true', bindings: [] };
+  return {
+    sql: parts.map((part) => part.sql).join(' and '),
+    bindings: parts.flatMap((part) => part.bindings),
+  };
+}
+
+const retryable = (error: unknown): boolean => {
+  const mapped = mapDatabaseError(error);
+  return mapped instanceof LockNotAvailableError || (mapped instanceof DatabaseError && mapped.retryable);
+};
+
+/**
+ * Backfills a large table in batches, each committed on its own so no lock or transaction
+ * outlives a batch: walks the key in order, updates up to `batchSize` rows that still match
+ * `where`, and reports progress after each batch. Idempotent and resumable because `where`
+ * selects only rows still to update. Table and column names are checked and quoted; values
+ * are parameters. A batch that hits a lock timeout, deadlock or serialization failure is
+ * retried with backoff. Give it the Knex instance, not a transaction.
+ */
+export async function batchUpdate(knex: Knex, options: BatchUpdateOptions): Promise<BatchUpdateResult> {
+  if ((knex as { isTransaction?: boolean }).isTransaction) throw new BatchUpdateInTransactionError();
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new InvalidConfigError(
+      'batchUpdate',
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  const config = parsed.data;
+  const table = quoteQualifiedName(config.table);
+  const key = quoteIdentifier(config.key ?? (await primaryKeyOf(knex, config.table)));
+  const filter = condition(config.where);
+  const setEntries = Object.entries(config.set);
+  const assignments = setEntries.map(([column]) => `${quoteIdentifier(column)} = ?`).join(', ');
+  const setBindings = setEntries.map(([, value]) => value);
+
+  const statement = (after: boolean) => `
+    with batch as (
+      select ${key} as strata_batch_key from ${table}
+      where ${after ? `${key} > ? and ` : ''}(${filter.sql})
+      order by ${key} limit ?
+    ), updated as (
+      update ${table} set ${assignments}
+      from batch where ${table}.${key} = batch.strata_batch_key and (${filter.sql})
+      returning 1
+    )
+    select (select strata_batch_key::text from batch order by strata_batch_key desc limit 1) as last_key,
+           (select count(*) from batch)::int as selected,
+           (select count(*) from updated)::int as updated`;
+
+  const started = performance.now();
+  const progress: BatchUpdateProgress = {
+    table: config.table,
+    batches: 0,
+    rowsUpdated: 0,
+    lastKey: null,
+    elapsedMs: 0,
+    rowsPerSecond: 0,
+  };
+  let retries = 0;
+  for (;;) {
+    const after = progress.lastKey !== null;
+    const bindings = [
+      ...(after ? [progress.lastKey] : []),
+      ...filter.bindings,
+      config.batchSize,
+      ...setBindings,
+      ...filter.bindings,
+    ];
+    let row: { last_key: string | null; selected: number; updated: number } | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        row = await knex.transaction(async (trx) => {
+          await trx.raw(
+            "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)",
+            [`${config.lockTimeout}ms`, `${config.statementTimeout}ms`],
+          );
+          const result = await trx.raw(statement(after), bindings as Knex.RawBinding[]);
+          return (result as { rows: { last_key: string | null; selected: number; updated: number }[] })
+            .rows[0];
+        });
+        break;
+      } catch (error) {
+        if (!retryable(error) || attempt >= config.retries) throw mapDatabaseError(error);
+        retries++;
+        await sleep(Math.min(5_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
+    if (!row || row.selected === 0) break;
+    progress.batches++;
+    progress.rowsUpdated += row.updated;
+    progress.lastKey = row.last_key;
+    progress.elapsedMs = Math.round(performance.now() - started);
+    progress.rowsPerSecond =
+      progress.elapsedMs > 0 ? Math.round((progress.rowsUpdated * 1000) / progress.elapsedMs) : 0;
+    config.onProgress?.({ ...progress });
+    if (row.selected < config.batchSize) break;
+    if (config.pause > 0) await sleep(config.pause);
+  }
+  progress.elapsedMs = Math.round(performance.now() - started);
+  progress.rowsPerSecond =
+    progress.elapsedMs > 0 ? Math.round((progress.rowsUpdated * 1000) / progress.elapsedMs) : 0;
+  return { ...progress, retries };
+}

@@ -1,0 +1,115 @@
+import { InvalidConfigError } from '@strata/errors';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import type { MigrationFile } from './migration-file.js';
+import type { MigrationGuard } from './migration-plan.js';
+import type { MigratorEvent } from './migrator-event.js';
+import { identifierProblem } from './sql-identifier.js';
+
+/**
+ * Runs before `up` applies anything, with the pending migrations; throw to stop the run.
+ * The linter (`lintMigrations`) plugs in here.
+ */
+export type MigrationLintHook = (input: {
+  directory: string;
+  /** Every migration file, in seq order. */
+  files: readonly MigrationFile[];
+  /** The migrations `up` is about to apply, in order. */
+  pending: readonly MigrationFile[];
+}) => void | Promise<void>;
+
+const identifier = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, context) => {
+      const problem = identifierProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    });
+
+const duration = (fallback: number) =>
+  z
+    .union([z.number(), z.string()])
+    .default(fallback)
+    .transform((value, context) => {
+      const milliseconds = parseDuration(value);
+      if (milliseconds === undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: 'must be milliseconds (a number) or a duration such as 500ms, 5s, 10min, 1h',
+        });
+        return z.NEVER;
+      }
+      return milliseconds;
+    });
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+
+const knexInstance = z.custom<Knex>(
+  (value) =>
+    typeof value === 'function' &&
+    typeof (value as { client?: { acquireConnection?: unknown } }).client?.acquireConnection === 'function',
+  'must be a Knex instance (e.g. pool.knex)',
+);
+
+/** The options of `createMigrator`, with their defaults. */
+export const migratorOptionsSchema = z
+  .object({
+    /** The directory holding the migration files. */
+    directory: z.string().min(1, 'must be the path of the migrations directory'),
+    /** A Knex instance for PostgreSQL to run on (e.g. `pool.knex`). Give this or `connectionString`. */
+    knex: knexInstance.optional(),
+    /** A PostgreSQL URL; the migrator then owns a small Knex pool and `close()` ends it. */
+    connectionString: z.string().min(1, 'must not be empty').optional(),
+    /** Schema of the history and deploy tables (created if missing). */
+    schema: identifier('public'),
+    historyTable: identifier('strata_migrations'),
+    deployTable: identifier('strata_deploys'),
+    /** lock_timeout for each migration's statements; a migration that waits longer gives way and retries. */
+    lockTimeout: duration(5_000),
+    /** statement_timeout for each migration's statements. */
+    statementTimeout: duration(30 * 60_000),
+    /** Retries of a migration (or non-transactional statement) after a lock timeout. */
+    lockRetries: z.int().min(0).max(1_000).default(5),
+    /** First backoff after a lock timeout; doubles each retry (with jitter) up to lockRetryMaxDelay. */
+    lockRetryDelay: duration(500),
+    lockRetryMaxDelay: duration(30_000),
+    /** How long a migrator waits for another one to finish before failing. */
+    lockWaitTimeout: duration(60_000),
+    /** Recorded as "applied by" in the history; defaults to `user@host` of this process. */
+    appliedBy: z.string().min(1).max(200).optional(),
+    onEvent: z.custom<(event: MigratorEvent) => void>(isFunction, 'must be a function').optional(),
+    lint: z.custom<MigrationLintHook>(isFunction, 'must be a function').optional(),
+    guard: z.custom<MigrationGuard>(isFunction, 'must be a function').optional(),
+  })
+  .strict()
+  .superRefine((options, context) => {
+    if ((options.knex === undefined) === (options.connectionString === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['knex'],
+        message: 'give exactly one of knex or connectionString',
+      });
+    }
+  });
+
+/** What `createMigrator` accepts. */
+export type MigratorOptions = z.input<typeof migratorOptionsSchema>;
+
+/** The options after validation and defaults; durations are in milliseconds. */
+export type MigratorConfig = z.output<typeof migratorOptionsSchema>;
+
+/** Validates migrator options, throwing `InvalidConfigError` that names every bad field. */
+export function parseMigratorOptions(options: MigratorOptions): MigratorConfig {
+  const result = migratorOptionsSchema.safeParse(options);
+  if (result.success) return result.data;
+  throw new InvalidConfigError(
+    'migrator',
+    result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message:
+        issue.code === 'unrecognized_keys' ? `unknown option(s): ${issue.keys.join(', ')}` : issue.message,
+    })),
+  );
+}

@@ -1,0 +1,362 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LockNotAvailableError, mapDatabaseError, StrataError } from '@strata/errors';
+import type { Knex } from 'knex';
+import { dropInvalidIndexFor } from './invalid-index.js';
+import { MigrationFailedError, MigrationFileError } from './migration-errors.js';
+import { importMigrationModule, type MigrationFile } from './migration-file.js';
+import type { HistoryRecord, MigrationHistory, Queryable } from './migration-history.js';
+import type { MigrationPhase } from './migration-name.js';
+import type { MigratorEvent } from './migrator-event.js';
+import type { SectionStatement, SqlSection } from './sql-migration-file.js';
+
+/** A migration `up` applied. */
+export interface AppliedMigration {
+  seq: number;
+  name: string;
+  scope: string;
+  phase: MigrationPhase;
+  /** False when it ran statement by statement (a statement could not run in a transaction). */
+  transactional: boolean;
+  durationMs: number;
+  /** 1 plus the retries after lock timeouts. */
+  attempts: number;
+  /** INVALID indexes left by an earlier failed CREATE INDEX CONCURRENTLY, dropped and rebuilt. */
+  repairedIndexes: string[];
+}
+
+/** A migration `down` rolled back. */
+export interface RolledBackMigration {
+  seq: number;
+  name: string;
+  scope: string;
+  phase: MigrationPhase;
+  /** `down` ran its down; `noop` (backfills) only removed it from the history so `up` re-runs it. */
+  action: 'down' | 'noop';
+  note: string | undefined;
+  durationMs: number;
+  attempts: number;
+}
+
+/** Timeouts and retry policy for running migrations, resolved from the migrator options. */
+export interface RunPolicy {
+  lockTimeout: number;
+  statementTimeout: number;
+  lockRetries: number;
+  lockRetryDelay: number;
+  lockRetryMaxDelay: number;
+  appliedBy: string;
+}
+
+/** Everything a migration needs to run: the migrator's session and the Knex it came from. */
+export interface RunContext {
+  /** The migrator's session, holding the migrator lock. */
+  db: Queryable;
+  /** The same session as the raw driver connection, for Knex transactions on it. */
+  connection: unknown;
+  knex: Knex;
+  history: MigrationHistory;
+  policy: RunPolicy;
+  emit: (event: MigratorEvent) => void;
+}
+
+interface Timeouts {
+  lockTimeout: number;
+  statementTimeout: number;
+}
+
+const setTimeouts = async (db: Queryable, timeouts: Timeouts, local: boolean): Promise<void> => {
+  await db.query("select set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)", [
+    `${timeouts.lockTimeout}ms`,
+    `${timeouts.statementTimeout}ms`,
+    local,
+  ]);
+};
+
+const resetTimeouts = async (db: Queryable): Promise<void> => {
+  await db.query('reset lock_timeout').catch(() => undefined);
+  await db.query('reset statement_timeout').catch(() => undefined);
+};
+
+class StatementFailure extends Error {
+  constructor(
+    readonly line: number | undefined,
+    readonly original: unknown,
+  ) {
+    super('statement failed');
+  }
+}
+
+/**
+ * Runs `work` again after a lock timeout (SQLSTATE 55P03), with exponential backoff and
+ * jitter, up to `policy.lockRetries` times, so a migration gives way to a long transaction
+ * instead of queueing behind it while blocking everyone else.
+ */
+async function retryOnLockTimeout<T>(
+  policy: RunPolicy,
+  onRetry: (attempt: number, delayMs: number, line: number | undefined) => void,
+  work: () => Promise<T>,
+): Promise<{ value: T; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await work(), attempts: attempt };
+    } catch (error) {
+      const original = error instanceof StatementFailure ? error.original : error;
+      const line = error instanceof StatementFailure ? error.line : undefined;
+      if (!(mapDatabaseError(original) instanceof LockNotAvailableError) || attempt > policy.lockRetries) {
+        throw Object.assign(error as object, { attempts: attempt });
+      }
+      const backoff = Math.min(policy.lockRetryMaxDelay, policy.lockRetryDelay * 2 ** (attempt - 1));
+      const delayMs = Math.round(backoff / 2 + (Math.random() * backoff) / 2);
+      onRetry(attempt, delayMs, line);
+      await sleep(delayMs);
+    }
+  }
+}
+
+function failure(file: MigrationFile, error: unknown, timeouts: Timeouts): MigrationFailedError {
+  const attempts = (error as { attempts?: number }).attempts ?? 1;
+  const line = error instanceof StatementFailure ? error.line : undefined;
+  const original = error instanceof StatementFailure ? error.original : error;
+  const mapped = mapDatabaseError(original);
+  const detail =
+    mapped instanceof LockNotAvailableError
+      ? `could not take its locks within lock_timeout (${timeouts.lockTimeout} ms) in ${attempts} attempt${attempts === 1 ? '' : 's'}; a long-running transaction holds them (see pg_stat_activity). Run again later.`
+      : mapped instanceof Error
+        ? mapped.message
+        : String(mapped);
+  return new MigrationFailedError(file.fileName, detail, {
+    line,
+    attempts,
+    cause: mapped instanceof StrataError || mapped instanceof Error ? mapped : original,
+  });
+}
+
+async function runStatement(db: Queryable, statement: SectionStatement): Promise<void> {
+  try {
+    await db.query(statement.sql);
+  } catch (error) {
+    throw new StatementFailure(statement.line, error);
+  }
+}
+
+// One transaction around the statements and the history change: all or nothing.
+async function runSectionInTransaction(
+  db: Queryable,
+  section: SqlSection,
+  timeouts: Timeouts,
+  finish: () => Promise<void>,
+): Promise<void> {
+  await db.query('begin');
+  try {
+    await setTimeouts(db, timeouts, true);
+    for (const statement of section.statements) await runStatement(db, statement);
+    await finish();
+    await db.query('commit');
+  } catch (error) {
+    await db.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+// Statement by statement, each committed on its own; a lock timeout retries only the
+// statement that hit it. Before a CREATE INDEX CONCURRENTLY, an INVALID index left by an
+// earlier failure is dropped so the build starts clean.
+async function runSectionStatementByStatement(
+  context: RunContext,
+  file: MigrationFile,
+  section: SqlSection,
+  timeouts: Timeouts,
+  repaired: string[],
+): Promise<number> {
+  const { db } = context;
+  let attempts = 1;
+  await setTimeouts(db, timeouts, false);
+  try {
+    for (const statement of section.statements) {
+      const result = await retryOnLockTimeout(
+        context.policy,
+        (attempt, delayMs, line) =>
+          context.emit({ type: 'lock-timeout-retry', name: file.name, attempt, delayMs, line }),
+        async () => {
+          const dropped = await dropInvalidIndexFor(db, statement);
+          if (dropped) {
+            repaired.push(dropped);
+            context.emit({ type: 'invalid-index-dropped', name: file.name, index: dropped });
+          }
+          await runStatement(db, statement);
+        },
+      );
+      attempts = Math.max(attempts, result.attempts);
+    }
+  } finally {
+    await resetTimeouts(db);
+  }
+  return attempts;
+}
+
+function timeoutsFor(
+  context: RunContext,
+  settings: { lockTimeout?: number | undefined; statementTimeout?: number | undefined },
+): Timeouts {
+  return {
+    lockTimeout: settings.lockTimeout ?? context.policy.lockTimeout,
+    statementTimeout: settings.statementTimeout ?? context.policy.statementTimeout,
+  };
+}
+
+type Direction = 'up' | 'down';
+
+interface Step {
+  transactional: boolean;
+  timeouts: Timeouts;
+  run: (finish: () => Promise<void>, repaired: string[]) => Promise<number>;
+}
+
+// How to run one direction of a migration: SQL sections or module functions, in a
+// transaction or not. `finish` writes the history change; in a transaction it is part of it.
+async function stepFor(context: RunContext, file: MigrationFile, direction: Direction): Promise<Step> {
+  const retry = (work: () => Promise<void>) =>
+    retryOnLockTimeout(
+      context.policy,
+      (attempt, delayMs, line) =>
+        context.emit({ type: 'lock-timeout-retry', name: file.name, attempt, delayMs, line }),
+      work,
+    ).then((result) => result.attempts);
+
+  if (file.sql) {
+    const section = direction === 'up' ? file.sql.up : file.sql.down;
+    if (!section)
+      throw new MigrationFailedError(file.fileName, `has no ${direction} section`, { attempts: 0 });
+    const timeouts = timeoutsFor(context, file.sql.settings);
+    return section.transactional
+      ? {
+          transactional: true,
+          timeouts,
+          run: (finish) => retry(() => runSectionInTransaction(context.db, section, timeouts, finish)),
+        }
+      : {
+          transactional: false,
+          timeouts,
+          run: async (finish, repaired) => {
+            const attempts = await runSectionStatementByStatement(context, file, section, timeouts, repaired);
+            await finish();
+            return attempts;
+          },
+        };
+  }
+
+  const loaded = await importMigrationModule(file);
+  const fn = direction === 'up' ? loaded.up : loaded.down;
+  if (!fn) throw new MigrationFailedError(file.fileName, `does not export ${direction}`, { attempts: 0 });
+  const timeouts = timeoutsFor(context, loaded.settings);
+  if (loaded.settings.transaction === false) {
+    return {
+      transactional: false,
+      timeouts,
+      // Runs on the Knex pool, outside the migrator's session; batchUpdate sets its own
+      // per-batch timeouts. The session's timeouts cover anything run on it meanwhile.
+      run: async (finish) => {
+        await fn(context.knex);
+        await finish();
+        return 1;
+      },
+    };
+  }
+  return {
+    transactional: true,
+    timeouts,
+    run: (finish) =>
+      retry(() =>
+        context.knex.transaction(
+          async (trx) => {
+            await trx.raw(
+              "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)",
+              [`${timeouts.lockTimeout}ms`, `${timeouts.statementTimeout}ms`],
+            );
+            await fn(trx);
+            // The transaction runs on the migrator's session, so this joins it.
+            await finish();
+          },
+          { connection: context.connection },
+        ),
+      ),
+  };
+}
+
+/** Applies one migration and records it in the history, atomically when it is transactional. */
+export async function applyMigration(context: RunContext, file: MigrationFile): Promise<AppliedMigration> {
+  const started = performance.now();
+  const repaired: string[] = [];
+  let step: Step | undefined;
+  try {
+    step = await stepFor(context, file, 'up');
+    context.emit({
+      type: 'migration-start',
+      name: file.name,
+      phase: file.phase,
+      transactional: step.transactional,
+    });
+    const durationOf = () => Math.round(performance.now() - started);
+    const attempts = await step.run(
+      () =>
+        context.history.record(context.db, {
+          seq: file.seq,
+          name: file.name,
+          scope: file.scope,
+          phase: file.phase,
+          checksum: file.checksum,
+          durationMs: durationOf(),
+          appliedBy: context.policy.appliedBy,
+        }),
+      repaired,
+    );
+    const durationMs = durationOf();
+    context.emit({ type: 'migration-done', name: file.name, durationMs });
+    return {
+      seq: file.seq,
+      name: file.name,
+      scope: file.scope,
+      phase: file.phase,
+      transactional: step.transactional,
+      durationMs,
+      attempts,
+      repairedIndexes: repaired,
+    };
+  } catch (error) {
+    if (error instanceof MigrationFailedError || error instanceof MigrationFileError) {
+      throw error;
+    }
+    throw failure(file, error, step?.timeouts ?? timeoutsFor(context, {}));
+  }
+}
+
+const BACKFILL_NOTE =
+  'backfill rollback is a no-op: the data it wrote stays; it was removed from the history so the next up re-runs it (backfills must be idempotent)';
+
+/** Rolls back one applied migration by its phase's rule and removes it from the history. */
+export async function revertMigration(
+  context: RunContext,
+  file: MigrationFile,
+  record: HistoryRecord,
+): Promise<RolledBackMigration> {
+  const started = performance.now();
+  const base = { seq: record.seq, name: record.name, scope: record.scope, phase: record.phase };
+  context.emit({ type: 'rollback-start', name: record.name, phase: record.phase });
+  if (record.phase === 'backfill') {
+    await context.history.remove(context.db, record.name);
+    const durationMs = Math.round(performance.now() - started);
+    context.emit({ type: 'rollback-done', name: record.name, durationMs, action: 'noop' });
+    return { ...base, action: 'noop', note: BACKFILL_NOTE, durationMs, attempts: 1 };
+  }
+  let step: Step | undefined;
+  try {
+    step = await stepFor(context, file, 'down');
+    const attempts = await step.run(() => context.history.remove(context.db, record.name), []);
+    const durationMs = Math.round(performance.now() - started);
+    context.emit({ type: 'rollback-done', name: record.name, durationMs, action: 'down' });
+    return { ...base, action: 'down', note: undefined, durationMs, attempts };
+  } catch (error) {
+    if (error instanceof MigrationFailedError || error instanceof MigrationFileError) throw error;
+    throw failure(file, error, step?.timeouts ?? timeoutsFor(context, {}));
+  }
+}
