@@ -4,7 +4,7 @@ export type LintSeverity = 'error' | 'warning';
 /** The group a rule belongs to, as LINT.md documents them. */
 export type LintRuleCategory = 'phase' | 'locks' | 'project' | 'types' | 'backfill' | 'lint';
 
-/** One rule of the migration linter, as listed by `lint --rules` and in LINT.md. */
+/** One rule of the migration linter, as `LINT_RULES` lists it for help output and LINT.md documents it. */
 export interface LintRule {
   /** Stable identifier, used in findings and in `-- strata:allow <rule-id> <reason>` waivers. */
   readonly id: string;
@@ -359,7 +359,7 @@ export const LINT_RULES = [
     severity: 'error',
     description:
       'A `-- strata:allow` waiver that names no rule, an unknown rule, or one that cannot be waived.',
-    safeAlternative: 'Use a rule id from the catalogue (`strata-migrate lint --rules`, LINT.md).',
+    safeAlternative: 'Use a rule id from the catalogue (`LINT_RULES`, LINT.md).',
     waivable: false,
   },
   {

@@ -34,7 +34,11 @@ export async function upSection(sql: string): Promise<UpSection> {
   const down = markers.find((marker) => marker.name === 'down' && marker.token.start > up.token.start);
   const start = up.token.end;
   const end = down?.token.start ?? sql.length;
-  const blank = (part: string): string => part.replace(/[^\n]/g, ' ');
+  const blank = (part: string): string =>
+    part
+      .split('\n')
+      .map((line) => ' '.repeat(line.length))
+      .join('\n');
   const text = blank(sql.slice(0, start)) + sql.slice(start, end) + blank(sql.slice(end));
   return {
     text,
