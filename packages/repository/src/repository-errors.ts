@@ -1,0 +1,124 @@
+import { StrataError } from '@strata/errors';
+
+/**
+ * No row has the id (or ids) a `get…` method asked for. `entity` names the model, `id` the
+ * first missing id and `ids` every missing one, so a handler can answer 404 with details.
+ */
+export class NotFoundError extends StrataError {
+  /** The entity that was looked up, e.g. `User`. */
+  readonly entity: string;
+  /** The missing id (the first one, when several were asked for). */
+  readonly id: unknown;
+  /** Every missing id, in the order they were asked for. */
+  readonly ids: readonly unknown[];
+
+  constructor(entity: string, ids: readonly unknown[]) {
+    const shown = ids.slice(0, 10).map(String).join(', ');
+    const more = ids.length > 10 ? ` and ${ids.length - 10} more` : '';
+    super(
+      'NOT_FOUND',
+      ids.length === 1
+        ? `${entity} ${shown} was not found.`
+        : `${ids.length} ${entity} ids were not found: ${shown}${more}.`,
+    );
+    this.entity = entity;
+    this.id = ids[0];
+    this.ids = ids;
+  }
+}
+
+/**
+ * A field name that the repository's allowlist does not permit for this use (sorting,
+ * filtering or writing). Field names become SQL identifiers, so only listed ones pass.
+ */
+export class FieldNotAllowedError extends StrataError {
+  readonly entity: string;
+  readonly field: string;
+  /** What the field was used for. */
+  readonly use: 'sort' | 'filter' | 'write';
+  readonly allowed: readonly string[];
+
+  constructor(
+    entity: string,
+    field: string,
+    use: 'sort' | 'filter' | 'write',
+    allowed: readonly string[],
+    reason?: string,
+  ) {
+    const option = { sort: 'sortable', filter: 'filterable', write: 'writable' }[use];
+    const verb = { sort: `sort ${entity} by`, filter: `filter ${entity} on`, write: `write ${entity} field` }[
+      use
+    ];
+    super(
+      'FIELD_NOT_ALLOWED',
+      `Cannot ${verb} "${field}": ${
+        reason ??
+        `it is not in the repository's \`${option}\` list (allowed: ${
+          allowed.length > 0 ? allowed.join(', ') : 'none'
+        }). Add it to \`${option}\` if it should be.`
+      }`,
+    );
+    this.entity = entity;
+    this.field = field;
+    this.use = use;
+    this.allowed = allowed;
+  }
+}
+
+/** A `list()` cursor that is malformed, was altered, or belongs to a different sort order. */
+export class InvalidCursorError extends StrataError {
+  constructor(reason: string) {
+    super(
+      'INVALID_CURSOR',
+      `Invalid pagination cursor: ${reason}. Pass back a nextCursor exactly as list() returned it, with the same orderBy.`,
+    );
+  }
+}
+
+/** Options of `list()` or `findOne()` that break a rule: page size out of range, malformed filter or sort. */
+export class InvalidQueryError extends StrataError {
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super('INVALID_QUERY', `Invalid query option \`${option}\`: ${message}`);
+    this.option = option;
+  }
+}
+
+/** A relation named in `with` that the model's `relationMappings` do not define. */
+export class UnknownRelationError extends StrataError {
+  readonly relation: string;
+  readonly available: readonly string[];
+
+  constructor(model: string, relation: string, available: readonly string[]) {
+    super(
+      'UNKNOWN_RELATION',
+      `${model} has no relation "${relation}" (its relationMappings define: ${
+        available.length > 0 ? available.join(', ') : 'none'
+      }).`,
+    );
+    this.relation = relation;
+    this.available = available;
+  }
+}
+
+/** `findOne(where)` matched more than one row: the filter does not identify a single entity. */
+export class MultipleRowsFoundError extends StrataError {
+  readonly entity: string;
+
+  constructor(entity: string, fields: readonly string[]) {
+    super(
+      'MULTIPLE_ROWS_FOUND',
+      `findOne() matched more than one ${entity} (filter on ${fields.join(', ') || 'nothing'}). ` +
+        'Filter on a unique field, or use list() when several rows are expected.',
+    );
+    this.entity = entity;
+  }
+}
+
+/** Rows given to `create`, `createMany`, `update` or `upsert` that cannot be written as they are. */
+export class InvalidRowsError extends StrataError {
+  constructor(entity: string, message: string) {
+    super('INVALID_ROWS', `Cannot write ${entity}: ${message}`);
+  }
+}

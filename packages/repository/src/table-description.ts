@@ -1,0 +1,61 @@
+import { quoteIdentifier } from './sql-identifier.js';
+
+/** How a column's values are written in COPY text and bound in INSERTs. */
+export type ColumnKind = 'json' | 'array' | 'bytea' | 'timestamptz' | 'timestamp' | 'date' | 'other';
+
+export interface ColumnDescription {
+  name: string;
+  /** pg_type.typname, e.g. `int8`, `text`, `_text`. */
+  type: string;
+  kind: ColumnKind;
+  notNull: boolean;
+}
+
+/** What a repository needs to know about its table, read once from the catalog. */
+export interface TableDescription {
+  columns: ReadonlyMap<string, ColumnDescription>;
+  /** The sequence behind the id column (serial or identity), or null. */
+  idSequence: string | null;
+}
+
+/** Runs one parameterised statement; the pool (or the ambient connection) answers it. */
+export type Query = (text: string, values: readonly unknown[]) => Promise<{ rows: unknown[] }>;
+
+// One statement: columns with their types and nullability, and the id's sequence.
+const DESCRIBE = `select a.attname as name, t.typname as type, t.typcategory as category, a.attnotnull as not_null,
+  case when a.attname = $2::text then pg_get_serial_sequence($1::text, $2::text) end as sequence
+from pg_attribute a join pg_type t on t.oid = a.atttypid
+where a.attrelid = $1::text::regclass and a.attnum > 0 and not a.attisdropped
+order by a.attnum`;
+
+interface DescribeRow {
+  name: string;
+  type: string;
+  category: string;
+  not_null: boolean;
+  sequence: string | null;
+}
+
+/** Reads the columns of `tableName` (Objection's `tableName`, optionally schema-qualified). */
+export async function describeTable(
+  query: Query,
+  tableName: string,
+  idColumn: string,
+): Promise<TableDescription> {
+  const { rows } = await query(DESCRIBE, [quoteIdentifier(tableName), idColumn]);
+  const columns = new Map<string, ColumnDescription>();
+  let idSequence: string | null = null;
+  for (const row of rows as DescribeRow[]) {
+    columns.set(row.name, { name: row.name, type: row.type, kind: kindOf(row), notNull: row.not_null });
+    if (row.sequence) idSequence = row.sequence;
+  }
+  return { columns, idSequence };
+}
+
+function kindOf(row: DescribeRow): ColumnKind {
+  if (row.type === 'json' || row.type === 'jsonb') return 'json';
+  if (row.category === 'A') return 'array';
+  if (row.type === 'bytea') return 'bytea';
+  if (row.type === 'timestamptz' || row.type === 'timestamp' || row.type === 'date') return row.type;
+  return 'other';
+}
