@@ -140,6 +140,35 @@ ALTER TABLE orders DROP COLUMN currency_code;`,
     expect(await lintMigrations(files)).toEqual([]);
   });
 
+  test('a table created by an earlier pending migration (absent from existingTables) still follows its phases', async () => {
+    const files = [
+      {
+        file: '001_billing_expand_invoices.sql',
+        sql: 'CREATE TABLE invoices (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, currency text);',
+      },
+      {
+        file: '004_billing_validate_currency_not_null.sql',
+        sql: [
+          'ALTER TABLE invoices ADD CONSTRAINT invoices_currency_nn CHECK (currency IS NOT NULL) NOT VALID;',
+          'ALTER TABLE invoices VALIDATE CONSTRAINT invoices_currency_nn;',
+          'ALTER TABLE invoices ALTER COLUMN currency SET NOT NULL;',
+        ].join('\n'),
+      },
+      // Additions to a new table are fine in expand even when they would tighten a live one.
+      {
+        file: '005_billing_expand_invoice_checks.sql',
+        sql: 'ALTER TABLE invoices ADD CONSTRAINT invoices_currency_len CHECK (length(currency) = 3);',
+      },
+    ];
+    expect(await lintMigrations(files, { existingTables: ['orders'] })).toEqual([]);
+    // With invoices live, 005 tightens a table in an expand migration and blocks it while checking.
+    const live = await lintMigrations(files, { existingTables: ['orders', 'invoices'] });
+    expect(live.map((f) => [f.file, f.ruleId])).toEqual([
+      ['005_billing_expand_invoice_checks.sql', 'expand-not-additive'],
+      ['005_billing_expand_invoice_checks.sql', 'add-check-without-not-valid'],
+    ]);
+  });
+
   test('existingTables applies to every file unless a file overrides it', async () => {
     const findings = await lintMigrations(
       [

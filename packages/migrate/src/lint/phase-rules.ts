@@ -19,6 +19,11 @@ type ChangeKind = 'add' | 'constraint' | 'tighten' | 'relax' | 'data' | 'remove'
 
 interface Change {
   kind: ChangeKind;
+  /**
+   * The change is to a table no deployed code uses yet (created earlier in this file, or
+   * absent from `existingTables`): it may also come wherever additions may.
+   */
+  onNewTable?: boolean;
   /** What it is, for the message: `DROP COLUMN orders.price`. */
   what: string;
   location?: number | undefined;
@@ -56,6 +61,7 @@ export function checkPhaseFit(statement: Node, context: LintContext): RuleFindin
   const allowed = ALLOWED[phase];
   return changesOf(statement, context).flatMap((change): RuleFinding[] => {
     if (allowed.includes(change.kind)) return [];
+    if (change.onNewTable && allowed.includes('add')) return [];
     const ruleId: LintRuleId =
       change.kind === 'remove'
         ? 'drop-outside-contract'
@@ -89,9 +95,10 @@ function changesOf(statement: Node, context: LintContext): Change[] {
       const table = relationName(index?.relation);
       const what = `CREATE ${index?.unique ? 'UNIQUE ' : ''}INDEX on ${table}`;
       // A unique index enforces a rule on existing data, so it may also come in validate
-      // (before ADD CONSTRAINT ... USING INDEX); on a brand-new table it is just an addition.
-      const kind = index?.unique && isExistingTable(context, table) ? 'constraint' : 'add';
-      return [{ kind, what, location: index?.relation?.location }];
+      // (before ADD CONSTRAINT ... USING INDEX).
+      const kind = index?.unique ? 'constraint' : 'add';
+      const onNewTable = !isExistingTable(context, table);
+      return [{ kind, what, location: index?.relation?.location, onNewTable }];
     }
     case 'CreateSeqStmt':
     case 'CreateSchemaStmt':
@@ -113,13 +120,13 @@ function changesOf(statement: Node, context: LintContext): Change[] {
     case 'AlterTableStmt': {
       const alter = nodeAs(statement, 'AlterTableStmt');
       const table = relationName(alter?.relation);
-      const isNew = !isExistingTable(context, table);
+      const onNewTable = !isExistingTable(context, table);
       return (alter?.cmds ?? []).flatMap((command) => {
         const cmd = nodeAs(command, 'AlterTableCmd');
         if (cmd === undefined) return [];
         const change = alterTableChange(cmd, table);
         // Everything done to a table no deployed code uses yet is part of building it.
-        return [isNew ? { ...change, kind: 'add' as const } : change];
+        return [{ ...change, onNewTable }];
       });
     }
     case 'RenameStmt': {
