@@ -1,4 +1,4 @@
-import type {} from 'vitest';
+import type { ProvidedContext } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from './start-postgres.js';
 
@@ -7,6 +7,9 @@ declare module 'vitest' {
     strataDatabaseUrl: string;
   }
 }
+
+/** What this global setup provides to tests, for `inject()`. */
+export type LocalPostgresProvidedContext = Pick<ProvidedContext, 'strataDatabaseUrl'>;
 
 /**
  * A vitest `globalSetup`: one PostgreSQL server for the whole test run. Workers read its URL
