@@ -259,7 +259,8 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
       this.#errors += 1;
       return Promise.reject(new PoolClosedError());
     }
-    return this.#acquireFrom(performance.now(), stack);
+    const idle = this.#takeIdle(stack);
+    return idle === undefined ? this.#acquireFrom(performance.now(), stack) : Promise.resolve(idle);
   }
 
   async #acquireFrom(startedAt: number, stack: Error | undefined): Promise<PooledConnection> {
@@ -406,6 +407,10 @@ class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwn
             this.#destroy(connection, 'pool-closed');
             throw new PoolClosedError();
           }
+          // An idle connection the server ends (pg_terminate_backend, restart) leaves at once.
+          connection.onBroken = () => {
+            if (connection.state === 'idle') this.#destroy(connection, 'broken');
+          };
           this.emit('connect', { connectionId: connection.id, processId: connection.processId });
           this.#handOver(connection);
           return connection;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { ConnectionError } from '@strata/errors';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createPool } from './create-pool.js';
 import type { Pool, PoolEvents } from './pool.js';
@@ -87,7 +88,34 @@ describe('max lifetime', () => {
 });
 
 describe('health check', () => {
-  test('idle connections killed by pg_terminate_backend are found and replaced, back to min', async () => {
+  test('idle connections that stopped answering are probed, closed and replaced, back to min', async () => {
+    const server = new URL(serverUrl());
+    const proxy = await TcpProxy.reserve({ host: server.hostname, port: Number(server.port) });
+    await proxy.start();
+    try {
+      const url = new URL(serverUrl());
+      url.port = String(proxy.port);
+      // pingAfterIdle: 0 leaves the finding to the periodic health check.
+      const p = pool({
+        connectionString: url.toString(),
+        min: 2,
+        max: 4,
+        healthCheckPeriod: 100,
+        pingAfterIdle: 0,
+        connectTimeout: 300,
+      });
+      const removed = removals(p);
+      await p.ready();
+      proxy.freezeConnections(); // the sockets stay open; nothing answers on them any more
+      await until(() => expect(count(removed, 'health-check')).toBe(2));
+      await until(() => expect(p.stats()).toMatchObject({ total: 2, idle: 2, created: 4 }));
+      await expect(p.query('SELECT 1 AS ok')).resolves.toMatchObject({ rows: [{ ok: 1 }] });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('idle connections killed by pg_terminate_backend are removed and replaced, back to min', async () => {
     const applicationName = uniqueName('health');
     // pingAfterIdle: 0 leaves the finding to the periodic health check.
     const p = pool({ applicationName, min: 3, max: 5, healthCheckPeriod: 200, pingAfterIdle: 0 });
@@ -122,7 +150,7 @@ describe('health check', () => {
     expect(p.stats().destroyed).toBe(4);
   });
 
-  test('after the server drops every connection (as in a restart) the pool recovers by itself', async () => {
+  test('after a server restart (connections dropped, then refused for a while) the pool recovers by itself', async () => {
     const server = new URL(serverUrl());
     const proxy = await TcpProxy.reserve({ host: server.hostname, port: Number(server.port) });
     await proxy.start();
@@ -132,8 +160,13 @@ describe('health check', () => {
       const p = pool({ connectionString: url.toString(), min: 2, max: 4, healthCheckPeriod: 100 });
       await p.ready();
       const before = p.stats().created;
-      proxy.dropConnections();
-      await until(() => expect(p.stats()).toMatchObject({ total: 2, destroyed: 2, created: before + 2 }));
+
+      await proxy.stop(); // every connection drops and new ones are refused: the server is "down"
+      await until(() => expect(p.stats()).toMatchObject({ total: 0, destroyed: 2 }));
+      await expect(p.query('SELECT 1')).rejects.toBeInstanceOf(ConnectionError);
+
+      await proxy.start(); // the server is back
+      await until(() => expect(p.stats()).toMatchObject({ total: 2, created: before + 2 }));
       await expect(p.query('SELECT 1 AS ok')).resolves.toMatchObject({ rows: [{ ok: 1 }] });
     } finally {
       await proxy.stop();

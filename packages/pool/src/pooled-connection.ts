@@ -36,6 +36,8 @@ export class PooledConnection {
   state: 'opening' | 'idle' | 'active' | 'probing' | 'closed' = 'opening';
   /** The socket failed or the server ended the session; the connection must not be reused. */
   broken = false;
+  /** Called once when the connection breaks (socket error, session ended by the server). */
+  onBroken: (() => void) | undefined = undefined;
   /** A prepared statement went stale inside a transaction; retire the connection at release. */
   discard = false;
   lastReleasedAt: number;
@@ -87,7 +89,9 @@ export async function openConnection(
   const client = new pg.Client(config);
   const connection = new PooledConnection(id, client, lifetime);
   const markBroken = () => {
+    if (connection.broken) return;
     connection.broken = true;
+    connection.onBroken?.();
   };
   client.on('error', markBroken);
   client.on('end', markBroken);

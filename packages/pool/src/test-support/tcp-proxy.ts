@@ -10,6 +10,7 @@ export class TcpProxy {
   readonly #server: Server;
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
+  readonly #pairs = new Set<[Socket, Socket]>();
 
   private constructor(server: Server, port: number, target: { host: string; port: number }) {
     this.#server = server;
@@ -42,16 +43,34 @@ export class TcpProxy {
     this.#sockets.clear();
   }
 
+  /**
+   * Stops forwarding on every live connection without closing it, as a network partition
+   * or a hung server would: the client's socket stays open and nothing answers.
+   */
+  freezeConnections(): void {
+    for (const [client, upstream] of this.#pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.#pairs.clear();
+  }
+
+  /** Drops every connection and stops listening (new connections are refused); `start` again to resume. */
   async stop(): Promise<void> {
     this.dropConnections();
-    await new Promise((resolve) => this.#server.close(resolve));
+    if (this.#server.listening) await new Promise((resolve) => this.#server.close(resolve));
   }
 
   #forward(client: Socket): void {
     const upstream = connect(this.#target.port, this.#target.host);
     this.#sockets.add(client).add(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    this.#pairs.add(pair);
     client.pipe(upstream).pipe(client);
     const close = () => {
+      this.#pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
