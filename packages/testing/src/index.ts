@@ -1,5 +1,8 @@
 export { type CapturedQuery, captureQueries } from './capture-queries.js';
+export { assertNoConnectionLeak, ConnectionLeakError } from './connection-leak.js';
+export { type BuildContext, defineFactory, type Factory, type FactoryDefinition } from './define-factory.js';
 export { type ExpectQueriesOptions, expectQueries, QueryCountError } from './expect-queries.js';
+export { createGlobalSetup } from './global-setup.js';
 export {
   type FindMissingIndexesOptions,
   findMissingIndexes,
@@ -16,3 +19,5 @@ export {
 } from './repeated-queries.js';
 export { type CreateTemplateDatabaseOptions, createTemplateDatabase } from './template-database.js';
 export { type CreateTestDatabaseOptions, createTestDatabase, type TestDatabase } from './test-database.js';
+export { defineTestingConfig, type TestingConfig } from './testing-config.js';
+export { type WithRollbackOptions, withRollback } from './with-rollback.js';
