@@ -52,10 +52,9 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     async acquireConnection(): Promise<pg.Client> {
       const ambient = ambientConnectionOf(source.pool);
       if (ambient) return ambient.client;
-      const stack =
-        this.leaseStack ??
-        (leakDetectionThreshold > 0 ? new Error('Connection acquired by Knex') : undefined);
-      const connection = await source.acquire(stack);
+      // Only transactions hold a connection across user code, so only they are watched for
+      // leaks; a plain query releases it itself, and its stack would not reach the caller anyway.
+      const connection = await source.acquire(this.leaseStack);
       return connection.client;
     }
 
