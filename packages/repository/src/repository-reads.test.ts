@@ -1,8 +1,8 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepository } from './create-repository.js';
 import { Repository } from './repository.js';
 import { MultipleRowsFoundError, NotFoundError, UnknownRelationError } from './repository-errors.js';
+import { countStatements } from './test-support/count-statements.js';
 import { createTestPool, Order, OrderItem, type TestPool, User } from './test-support/fixtures.js';
 
 let db: TestPool;
@@ -130,34 +130,17 @@ describe('findOne', () => {
 });
 
 describe('batched relation loading', () => {
-  // A real count: every statement any pg client sends while `work` runs.
-  async function countQueries(work: () => Promise<unknown>): Promise<string[]> {
-    const statements: string[] = [];
-    const original = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const first = args[0] as string | { text?: string };
-      statements.push(typeof first === 'string' ? first : (first?.text ?? '?'));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-    try {
-      await work();
-    } finally {
-      pg.Client.prototype.query = original;
-    }
-    return statements;
-  }
-
   it('loading 50 orders with their items costs 2 queries, where a loop costs 51', async () => {
     await orders.list({ limit: 1 }); // the table's catalog description is read once, before counting
 
-    const naive = await countQueries(async () => {
+    const naive = await countStatements(async () => {
       const { items } = await orders.list({ limit: 50 });
       for (const order of items) await OrderItem.query(db.pool.knex).where('order_id', order.id);
     });
     expect(naive).toHaveLength(51);
 
     let loaded: Order[] = [];
-    const batched = await countQueries(async () => {
+    const batched = await countStatements(async () => {
       loaded = (await orders.list({ limit: 50, with: 'items' })).items;
     });
     expect(loaded).toHaveLength(50);
@@ -167,7 +150,7 @@ describe('batched relation loading', () => {
   });
 
   it('getManyByIds with a nested relation costs one query per level', async () => {
-    const statements = await countQueries(() =>
+    const statements = await countStatements(() =>
       orders.getManyByIds(orderIds.slice(0, 20), { with: 'items' }),
     );
     expect(statements).toHaveLength(2);

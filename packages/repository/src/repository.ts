@@ -421,7 +421,10 @@ export class Repository<M extends Model> {
       merge[this.model.columnNameToPropertyName(UPDATED_AT)] = knex.raw('excluded.??', [UPDATED_AT]);
     }
     if (description.columns.has(VERSION_COLUMN)) {
-      merge[this.model.columnNameToPropertyName(VERSION_COLUMN)] = knex.raw('?? + 1', [VERSION_COLUMN]);
+      // Qualified: inside DO UPDATE a bare name could mean the existing row or `excluded`.
+      merge[this.model.columnNameToPropertyName(VERSION_COLUMN)] = knex.raw('?? + 1', [
+        this.#qualified(VERSION_COLUMN),
+      ]);
     }
     // With nothing to overwrite, still "update" the target to itself so RETURNING yields the row.
     const mergeWith = Object.keys(merge).length > 0 ? merge : [targets[0] as string];
