@@ -51,7 +51,9 @@ export interface Transaction {
   readonly isOpen: boolean;
 }
 
-interface Hook {
+/** A registered afterCommit/afterRollback callback; `order` is its registration order. */
+export interface Hook {
+  readonly kind: 'commit' | 'rollback';
   readonly order: number;
   readonly run: () => unknown;
 }
@@ -173,17 +175,17 @@ export class TransactionContext implements Transaction {
   }
 
   afterCommit(hook: () => unknown): void {
-    this.#addHook(this.commitHooks, hook);
+    this.#addHook(this.commitHooks, 'commit', hook);
   }
 
   afterRollback(hook: () => unknown): void {
-    this.#addHook(this.rollbackHooks, hook);
+    this.#addHook(this.rollbackHooks, 'rollback', hook);
   }
 
-  #addHook(hooks: Hook[], run: () => unknown): void {
+  #addHook(hooks: Hook[], kind: Hook['kind'], run: () => unknown): void {
     if (this.state !== 'open') throw new TransactionClosedError();
     if (typeof run !== 'function') throw new TypeError('A transaction hook must be a function.');
-    hooks.push({ order: this.attemptState.hookOrder++, run });
+    hooks.push({ kind, order: this.attemptState.hookOrder++, run });
   }
 
   /** Runs `fn` with this transaction ambient: pool/Knex queries and the guard see it. */

@@ -13,7 +13,13 @@ import { installNetworkGuard } from './network-guard.js';
 import { retryDelayMs } from './retry-delay.js';
 import { attachRollbackError, retryableCause } from './retryable-error.js';
 import { StartSite } from './start-site.js';
-import { type Transaction, TransactionAttempt, TransactionContext, transactionScope } from './transaction.js';
+import {
+  type Hook,
+  type Transaction,
+  TransactionAttempt,
+  TransactionContext,
+  transactionScope,
+} from './transaction.js';
 import {
   AfterCommitHookError,
   NoTransactionError,
@@ -174,16 +180,18 @@ async function runTransaction<T>(
     }
 
     if (outcome.committed) {
-      const rollbackHookErrors = await runHooks(state.orphanedRollbackHooks);
-      warnAboutRollbackHooks(rollbackHookErrors);
-      const errors = await runHooks(tx.commitHooks);
-      if (errors.length > 0) throw new AfterCommitHookError(errors, outcome.value);
+      // Hooks run in the order they were registered; a rolled-back savepoint's afterRollback
+      // hooks run too, since that part of the work never committed.
+      const hooks = [...tx.commitHooks, ...state.orphanedRollbackHooks].sort(byOrder);
+      const { commitErrors, rollbackErrors } = await runHooks(hooks);
+      warnAboutRollbackHooks(rollbackErrors);
+      if (commitErrors.length > 0) throw new AfterCommitHookError(commitErrors, outcome.value);
       return outcome.value;
     }
 
     if (!state.outcomeUnknown) {
-      const hooks = [...state.orphanedRollbackHooks, ...tx.rollbackHooks].sort((a, b) => a.order - b.order);
-      warnAboutRollbackHooks(await runHooks(hooks));
+      const hooks = [...tx.rollbackHooks, ...state.orphanedRollbackHooks].sort(byOrder);
+      warnAboutRollbackHooks((await runHooks(hooks)).rollbackErrors);
     }
     const error = outcome.error;
     const retryable = state.violation ? undefined : retryableCause(error);
@@ -249,16 +257,21 @@ async function rollBack(state: TransactionAttempt, error: unknown): Promise<void
   }
 }
 
-async function runHooks(hooks: readonly { run: () => unknown }[]): Promise<unknown[]> {
-  const errors: unknown[] = [];
+const byOrder = (a: Hook, b: Hook) => a.order - b.order;
+
+async function runHooks(
+  hooks: readonly Hook[],
+): Promise<{ commitErrors: unknown[]; rollbackErrors: unknown[] }> {
+  const commitErrors: unknown[] = [];
+  const rollbackErrors: unknown[] = [];
   for (const hook of hooks) {
     try {
       await hook.run();
     } catch (error) {
-      errors.push(error);
+      (hook.kind === 'commit' ? commitErrors : rollbackErrors).push(error);
     }
   }
-  return errors;
+  return { commitErrors, rollbackErrors };
 }
 
 // A failing afterRollback hook must not replace the error the caller is about to get.

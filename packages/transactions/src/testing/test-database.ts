@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import type {} from '@strata/local-postgres/vitest-global-setup';
 import { createPool, type Pool, type PoolConfigInput } from '@strata/pool';
 import pg from 'pg';
 import { inject } from 'vitest';
 
 /** The shared test server's URL (started by @strata/local-postgres' global setup). */
 export function serverUrl(): string {
-  return inject('strataDatabaseUrl') ?? process.env.STRATA_TEST_DATABASE_URL;
+  const url = inject('strataDatabaseUrl') ?? process.env.STRATA_TEST_DATABASE_URL;
+  if (!url) throw new Error('No test database: run through vitest with @strata/local-postgres global setup');
+  return url;
 }
 
 /** A database of its own for one test file, on the shared server. */

@@ -1,0 +1,44 @@
+import type { Pool } from '@strata/pool';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { LongTransactionWarning } from './long-transaction-warning.js';
+import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { withTransaction } from './with-transaction.js';
+
+let db: TestDatabase;
+let pool: Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('longtx');
+  pool = db.pool();
+});
+afterAll(() => db?.drop());
+
+test('a transaction open past the threshold is reported once, with where it was opened', async () => {
+  const warnings: LongTransactionWarning[] = [];
+  // The server sleeps far longer than the 1 ms threshold, so the warning's timer is due
+  // long before the query returns.
+  await withTransaction(pool, (tx) => tx.query('SELECT pg_sleep(0.2)'), {
+    longTransactionWarningMs: 1,
+    onLongTransaction: (warning) => void warnings.push(warning),
+  });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toBeInstanceOf(LongTransactionWarning);
+  expect(warnings[0]?.code).toBe('LONG_TRANSACTION');
+  expect(warnings[0]?.transactionSite).toContain('long-transaction-warning.test.ts');
+  expect(warnings[0]?.message).toContain(warnings[0]?.transactionSite);
+});
+
+test('by default the warning is a process warning; a short transaction or a threshold of 0 reports nothing', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    await withTransaction(pool, (tx) => tx.query('SELECT pg_sleep(0.1)'), { longTransactionWarningMs: 1 });
+    await withTransaction(pool, (tx) => tx.query('SELECT pg_sleep(0.1)'), { longTransactionWarningMs: 0 });
+    await withTransaction(pool, (tx) => tx.query('SELECT 1'), { longTransactionWarningMs: 600_000 });
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  expect(warnings.filter((w) => w instanceof LongTransactionWarning)).toHaveLength(1);
+});
