@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `pnpm test`: typecheck, lint and every workspace's tests through turbo, then one line
-// totalling the vitest results of all packages ("N passed, N failed, N skipped").
+// `pnpm test`: typecheck, lint and every workspace's tests through turbo, Biome over the
+// tree, the example project outside the workspace, then one line totalling the vitest
+// results of all of them ("N passed, N failed, N skipped").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,13 @@ const run = spawnSync(
   { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
 );
 const biome = spawnSync('pnpm', ['exec', 'biome', 'check', '.'], { cwd: root, stdio: 'inherit' });
+// The example project installs the packed packages from outside the workspace (issue: other
+// repositories use @strata/testing); it needs the builds turbo just made.
+const example =
+  run.status === 0
+    ? spawnSync('node', [path.join(root, 'scripts', 'test-example.mjs')], { cwd: root, stdio: 'inherit' })
+    : { status: 1, skipped: true };
+if (example.skipped) console.error('Skipped the example project: the workspace tasks failed first.');
 
 let passed = 0;
 let failed = 0;
@@ -48,6 +56,6 @@ for (const file of resultFiles) {
     if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
   }
 }
-const status = run.status !== 0 || biome.status !== 0 || failed > 0 ? 1 : 0;
+const status = run.status !== 0 || biome.status !== 0 || example.status !== 0 || failed > 0 ? 1 : 0;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(status);

@@ -1,0 +1,3 @@
+import { defineTestingConfig } from '@strata/testing';
+
+export default defineTestingConfig({ migrations: './migrations', pool: { max: 4 } });
