@@ -7,6 +7,7 @@ import { createMigrator, type Migrator } from './create-migrator.js';
 import {
   MigrationChecksumError,
   MigrationFailedError,
+  MigrationLintError,
   MigrationNameError,
   MigratorLockTimeoutError,
   RollbackRefusedError,
@@ -82,8 +83,8 @@ async function writeBillingChange(): Promise<void> {
   await dir.write(
     '002_billing_expand_add_currency.sql',
     sqlMigration(
-      'alter table invoices add column currency text;',
-      'alter table invoices drop column currency;',
+      'alter table invoices add column currency text;\nalter table invoices add constraint invoices_currency_not_null check (currency is not null) not valid;',
+      'alter table invoices drop constraint if exists invoices_currency_not_null;\nalter table invoices drop column currency;',
     ),
   );
   await dir.write(
@@ -93,8 +94,9 @@ async function writeBillingChange(): Promise<void> {
   await dir.write(
     '004_billing_validate_currency_not_null.sql',
     sqlMigration(
-      'alter table invoices add constraint invoices_currency_not_null check (currency is not null) not valid;\nalter table invoices validate constraint invoices_currency_not_null;',
-      'alter table invoices drop constraint invoices_currency_not_null;',
+      'alter table invoices validate constraint invoices_currency_not_null;',
+      // Undoing VALIDATE: drop the constraint and restore the NOT VALID one the expand added.
+      'alter table invoices drop constraint invoices_currency_not_null;\nalter table invoices add constraint invoices_currency_not_null check (currency is not null) not valid;',
     ),
   );
   await dir.write(
@@ -215,15 +217,18 @@ describe('phase order and the deploy gate', () => {
   test('a deploy recorded before the validate ran does not open the gate', async () => {
     await dir.write(
       '001_billing_expand_add_t.sql',
-      sqlMigration('create table t (a int, b int);', 'drop table t;'),
+      sqlMigration(
+        'create table t (a bigint, b bigint);\nalter table t add constraint t_a_not_null check (a is not null) not valid;',
+        'drop table t;',
+      ),
     );
     await migrator().up();
     await migrator().markDeploy('v1');
     await dir.write(
       '002_billing_validate_a_not_null.sql',
       sqlMigration(
-        'alter table t alter column a set not null;',
-        'alter table t alter column a drop not null;',
+        'alter table t validate constraint t_a_not_null;',
+        'alter table t drop constraint t_a_not_null;',
       ),
     );
     await dir.write('003_billing_contract_drop_b.sql', sqlMigration('alter table t drop column b;'));
@@ -241,7 +246,7 @@ describe('phase order and the deploy gate', () => {
   test('a migration whose scope has an earlier phase pending is refused; other scopes run', async () => {
     await dir.write(
       '001_billing_validate_check_t.sql',
-      sqlMigration('alter table t add constraint t_a check (a > 0);', 'alter table t drop constraint t_a;'),
+      sqlMigration('alter table t validate constraint t_a;', 'alter table t drop constraint t_a;'),
     );
     await dir.write(
       '002_other_expand_create_u.sql',
@@ -249,7 +254,10 @@ describe('phase order and the deploy gate', () => {
     );
     await dir.write(
       '003_billing_expand_create_t.sql',
-      sqlMigration('create table t (a int);', 'drop table t;'),
+      sqlMigration(
+        'create table t (a int);\nalter table t add constraint t_a check (a > 0) not valid;',
+        'drop table t;',
+      ),
     );
     const plan = await migrator().plan();
     expect(plan.migrations.map((m) => m.name)).toEqual([
@@ -332,8 +340,8 @@ describe('down', () => {
       }),
     ]);
     expect(
-      await db.query("select conname from pg_constraint where conname = 'invoices_currency_not_null'"),
-    ).toEqual([]);
+      await db.query("select convalidated from pg_constraint where conname = 'invoices_currency_not_null'"),
+    ).toEqual([{ convalidated: false }]);
     expect((await migrator().up()).applied.map((m) => m.name)).toEqual([
       '003_billing_backfill_fill_currency',
       '004_billing_validate_currency_not_null',
@@ -544,6 +552,89 @@ describe('status, plan and new', () => {
   });
 });
 
+describe('lint before up and the schema_design.md gate', () => {
+  test('the built-in linter refuses an unsafe pending migration before anything runs; lint: false turns it off', async () => {
+    await db.query('create table orders (id bigint primary key, customer_id bigint)');
+    await dir.write(
+      '001_shop_expand_customer_idx.sql',
+      sqlMigration(
+        'create index orders_customer_idx on orders (customer_id);',
+        'drop index orders_customer_idx;',
+      ),
+    );
+    await dir.write(
+      '002_shop_expand_create_notes.sql',
+      sqlMigration('create table notes (id bigint primary key, body text);', 'drop table notes;'),
+    );
+    const error = await rejection(migrator().up());
+    expect(error).toBeInstanceOf(MigrationLintError);
+    expect((error as MigrationLintError).findings).toEqual([
+      expect.objectContaining({
+        file: '001_shop_expand_customer_idx.sql',
+        line: 2,
+        ruleId: 'create-index-without-concurrently',
+      }),
+    ]);
+    expect((error as Error).message).toContain(
+      '001_shop_expand_customer_idx.sql:2 [create-index-without-concurrently]',
+    );
+    expect(await tableExists('notes')).toBe(false);
+    expect((await migrator({ lint: false }).up()).applied).toHaveLength(2);
+  });
+
+  test('linter warnings are reported as events and do not stop the run', async () => {
+    await dir.write(
+      '001_shop_expand_create_notes.sql',
+      sqlMigration('create table notes (id bigint primary key, body varchar(20));', 'drop table notes;'),
+    );
+    const events: MigratorEvent[] = [];
+    const result = await migrator({ onEvent: (event) => events.push(event) }).up();
+    expect(result.applied).toHaveLength(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'lint-warning',
+        file: '001_shop_expand_create_notes.sql',
+        ruleId: 'prefer-text',
+      }),
+    );
+  });
+
+  test('with designFile, a contract the design places after a gate that has not been passed is blocked', async () => {
+    await writeBillingChange();
+    await dir.write(
+      'schema_design.md',
+      [
+        '## Migration plan',
+        '1. `001_billing_expand_create_invoices.sql`',
+        '2. `002_billing_expand_add_currency.sql`',
+        '3. `003_billing_backfill_fill_currency.sql`',
+        '4. `004_billing_validate_currency_not_null.sql`',
+        '5. [CODE DEPLOY: v2.0.0]',
+        '6. `005_billing_contract_drop_old_currency.sql`',
+        '',
+      ].join('\n'),
+    );
+    const designed = (options: Partial<MigratorOptions> = {}) =>
+      migrator({ designFile: path.join(dir.path, 'schema_design.md'), ...options });
+    await designed().up();
+    // A deploy of another release opens the migrator's own gate but not the design's.
+    await designed().markDeploy('v1.9.9');
+    const blocked = await designed().up({ postDeploy: true });
+    expect(blocked.applied).toEqual([]);
+    expect(blocked.blocked).toEqual([
+      expect.objectContaining({
+        name: '005_billing_contract_drop_old_currency',
+        blockedBy: 'guard',
+        reason: expect.stringMatching(/^schema_design.md: .*CODE DEPLOY: v2.0.0/),
+      }),
+    ]);
+    await designed().markDeploy('v2.0.0');
+    expect((await designed().up({ postDeploy: true })).applied.map((m) => m.name)).toEqual([
+      '005_billing_contract_drop_old_currency',
+    ]);
+  });
+});
+
 describe('lint hook', () => {
   test('runs before anything is applied, with the pending migrations, and can stop the run', async () => {
     await dir.write('001_a_expand_t1.sql', sqlMigration('create table t1 (id int);', 'drop table t1;'));
@@ -595,24 +686,21 @@ describe('configuration', () => {
 describe('locking', () => {
   test('three migrators started at once: exactly one applies each file', async () => {
     await db.query('create table applied_log (name text not null)');
-    for (const [index, name] of ['001_a_expand_one', '002_b_expand_two', '003_c_expand_three'].entries()) {
+    for (const name of ['001_a_backfill_one', '002_b_backfill_two', '003_c_backfill_three']) {
       await dir.write(
         `${name}.sql`,
-        sqlMigration(
-          `insert into applied_log values ('${name}');\nselect pg_sleep(0.2);\ncreate table t${index} (id int);`,
-          `drop table t${index};`,
-        ),
+        sqlMigration(`insert into applied_log values ('${name}');\nselect pg_sleep(0.2);`),
       );
     }
     const results = await Promise.all([migrator().up(), migrator().up(), migrator().up()]);
     const appliedNames = results.flatMap((result) => result.applied.map((m) => m.name)).sort();
-    expect(appliedNames).toEqual(['001_a_expand_one', '002_b_expand_two', '003_c_expand_three']);
+    expect(appliedNames).toEqual(['001_a_backfill_one', '002_b_backfill_two', '003_c_backfill_three']);
     expect(
       await db.query('select name, count(*)::int as n from applied_log group by name order by name'),
     ).toEqual([
-      { name: '001_a_expand_one', n: 1 },
-      { name: '002_b_expand_two', n: 1 },
-      { name: '003_c_expand_three', n: 1 },
+      { name: '001_a_backfill_one', n: 1 },
+      { name: '002_b_backfill_two', n: 1 },
+      { name: '003_c_backfill_three', n: 1 },
     ]);
     expect(await db.query('select count(*)::int as n from strata_migrations')).toEqual([{ n: 3 }]);
   });
@@ -714,12 +802,8 @@ describe('locking', () => {
 
 describe('statements that cannot run in a transaction', () => {
   test('CREATE INDEX CONCURRENTLY runs outside a transaction; a failed build leaves an INVALID index that the next run drops and rebuilds', async () => {
-    await dir.write(
-      '001_a_expand_create_t.sql',
-      sqlMigration(
-        "create table t (id int primary key, email text);\ninsert into t values (1, 'a'), (2, 'a');",
-        'drop table t;',
-      ),
+    await db.query(
+      "create table t (id int primary key, email text); insert into t values (1, 'a'), (2, 'a')",
     );
     await dir.write(
       '002_a_expand_t_email_key.sql',

@@ -2,15 +2,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidConfigError, mapDatabaseError } from '@strata/errors';
 import knexFactory, { type Knex } from 'knex';
+import { contractsBlockedByDesign, readSchemaDesign } from './design/index.js';
+import { lintBeforeUp } from './lint-before-up.js';
 import { RollbackRefusedError } from './migration-errors.js';
 import { importMigrationModule, type MigrationFile, readMigrationDirectory } from './migration-file.js';
-import { type DeployRecord, MigrationHistory, type Queryable } from './migration-history.js';
+import {
+  type DeployRecord,
+  type HistoryRecord,
+  MigrationHistory,
+  type Queryable,
+} from './migration-history.js';
 import type { MigrationPhase } from './migration-name.js';
 import {
   assertChecksums,
   type BlockedBy,
   type BlockedMigration,
   checksumProblems,
+  type MigrationGuard,
   planMigrations,
 } from './migration-plan.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
@@ -218,16 +226,43 @@ export function createMigrator(options: MigratorOptions): Migrator {
     });
   }
 
-  async function readState(db: Queryable) {
+  async function readState(db: Queryable): Promise<{ history: HistoryRecord[]; deploys: DeployRecord[] }> {
     if (!(await history.exists(db))) return { history: [], deploys: [] };
     return { history: await history.read(db), deploys: await history.readDeploys(db) };
+  }
+
+  // The `guard` option, plus the deploy gates of a schema_design.md when `designFile` is set.
+  async function guardFor(state: {
+    history: HistoryRecord[];
+    deploys: DeployRecord[];
+  }): Promise<MigrationGuard | undefined> {
+    if (config.designFile === undefined) return config.guard;
+    const design = await readSchemaDesign(path.resolve(config.designFile));
+    const blockedByDesign = new Map(
+      contractsBlockedByDesign(design, state.deploys, state.history).map((entry) => [
+        entry.name,
+        entry.reason,
+      ]),
+    );
+    return (file, context) => {
+      const reason = blockedByDesign.get(file.name);
+      return reason === undefined ? config.guard?.(file, context) : `schema_design.md: ${reason}`;
+    };
+  }
+
+  async function existingTables(db: Queryable): Promise<string[]> {
+    const { rows } = await db.query(
+      `select schemaname || '.' || tablename as name from pg_tables
+       where schemaname not in ('pg_catalog', 'information_schema') order by 1`,
+    );
+    return rows.map((row) => String(row.name));
   }
 
   async function status(): Promise<StatusReport> {
     const files = await readMigrationDirectory(directory);
     const state = await withSession(readState);
     const { changed, missing } = checksumProblems(files, state.history);
-    const plan = planMigrations({ files, ...state, postDeploy: true, guard: config.guard });
+    const plan = planMigrations({ files, ...state, postDeploy: true, guard: await guardFor(state) });
     const blocked = new Map(plan.blocked.map((entry) => [entry.name, entry]));
     const applied = new Map(state.history.map((record) => [record.name, record]));
     const fileNames = new Map(files.map((file) => [file.name, file.fileName]));
@@ -303,7 +338,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       files,
       ...state,
       postDeploy: planOptions.postDeploy === true,
-      guard: config.guard,
+      guard: await guardFor(state),
     });
     const migrations: PlannedMigration[] = [];
     for (const file of result.run) migrations.push(await planned(file));
@@ -320,9 +355,17 @@ export function createMigrator(options: MigratorOptions): Migrator {
         files,
         ...state,
         postDeploy: upOptions.postDeploy === true,
-        guard: config.guard,
+        guard: await guardFor(state),
       });
-      if (config.lint && result.run.length > 0) await config.lint({ directory, files, pending: result.run });
+      const lint = config.lint === false ? undefined : (config.lint ?? lintBeforeUp(emit));
+      if (lint && result.run.length > 0) {
+        await lint({
+          directory,
+          files,
+          pending: result.run,
+          existingTables: await existingTables(context.db),
+        });
+      }
       const applied: AppliedMigration[] = [];
       for (const file of result.run) {
         try {

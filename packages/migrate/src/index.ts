@@ -16,6 +16,9 @@ export {
   type UpOptions,
   type UpResult,
 } from './create-migrator.js';
+// The linter and the schema_design.md checks (src/lint, src/design; see LINT.md).
+export * from './design/index.js';
+export * from './lint/index.js';
 export {
   BatchUpdateInTransactionError,
   DuplicateMigrationSeqError,
@@ -23,9 +26,11 @@ export {
   MigrationDirectoryError,
   MigrationFailedError,
   MigrationFileError,
+  MigrationLintError,
   MigrationNameError,
   type MigrationNameRule,
   MigratorLockTimeoutError,
+  type ReportedLintFinding,
   RollbackRefusedError,
 } from './migration-errors.js';
 export {

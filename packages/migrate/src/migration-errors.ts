@@ -173,3 +173,31 @@ export class BatchUpdateInTransactionError extends StrataError {
     );
   }
 }
+
+/** A lint finding, as `MigrationLintError` reports it. */
+export interface ReportedLintFinding {
+  file: string;
+  line: number;
+  ruleId: string;
+  severity: 'error' | 'warning';
+  message: string;
+  safeAlternative?: string | undefined;
+}
+
+/**
+ * The linter found errors in migrations `up` was about to apply; nothing was applied.
+ * `findings` lists them with file:line and rule id. Fix the SQL, or waive a finding in the
+ * file with `-- strata:allow <rule-id> <reason>`.
+ */
+export class MigrationLintError extends StrataError {
+  readonly findings: readonly ReportedLintFinding[];
+
+  constructor(findings: readonly ReportedLintFinding[]) {
+    const lines = findings.map((f) => `  - ${f.file}:${f.line} [${f.ruleId}] ${f.message}`);
+    super(
+      'MIGRATION_LINT_FAILED',
+      `The linter found ${findings.length} error(s) in pending migrations; nothing was applied:\n${lines.join('\n')}\nFix them, or waive one in the file with "-- strata:allow <rule-id> <reason>".`,
+    );
+    this.findings = findings;
+  }
+}

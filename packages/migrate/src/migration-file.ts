@@ -23,6 +23,8 @@ export interface MigrationFile extends MigrationName {
   kind: 'sql' | 'module';
   /** The parsed up/down sections of a SQL migration; undefined for modules. */
   sql: ParsedSqlMigration | undefined;
+  /** The text of a SQL migration (for the linter); undefined for modules. */
+  text: string | undefined;
 }
 
 /** What a `.ts`/`.js` migration exports. */
@@ -59,12 +61,14 @@ export async function readMigrationDirectory(directory: string): Promise<Migrati
       const filePath = path.resolve(directory, name.fileName);
       const bytes = await readFile(filePath);
       const kind = name.extension === '.sql' ? 'sql' : 'module';
+      const text = kind === 'sql' ? bytes.toString('utf8') : undefined;
       return {
         ...name,
         path: filePath,
         checksum: createHash('sha256').update(bytes).digest('hex'),
         kind,
-        sql: kind === 'sql' ? await parseSqlMigration(name.fileName, bytes.toString('utf8')) : undefined,
+        sql: text === undefined ? undefined : await parseSqlMigration(name.fileName, text),
+        text,
       } satisfies MigrationFile;
     }),
   );

@@ -11,6 +11,7 @@ const file = (fileName: string): MigrationFile => ({
   checksum: `sum-${fileName}`,
   kind: 'sql',
   sql: undefined,
+  text: undefined,
 });
 
 let nextId = 1;

@@ -9,7 +9,7 @@ import { identifierProblem } from './sql-identifier.js';
 
 /**
  * Runs before `up` applies anything, with the pending migrations; throw to stop the run.
- * The linter (`lintMigrations`) plugs in here.
+ * By default `up` runs the built-in linter (see LINT.md); `lint: false` turns it off.
  */
 export type MigrationLintHook = (input: {
   directory: string;
@@ -17,6 +17,8 @@ export type MigrationLintHook = (input: {
   files: readonly MigrationFile[];
   /** The migrations `up` is about to apply, in order. */
   pending: readonly MigrationFile[];
+  /** `schema.table` of every table in the database before this run. */
+  existingTables: readonly string[];
 }) => void | Promise<void>;
 
 const identifier = (fallback: string) =>
@@ -80,7 +82,15 @@ export const migratorOptionsSchema = z
     /** Recorded as "applied by" in the history; defaults to `user@host` of this process. */
     appliedBy: z.string().min(1).max(200).optional(),
     onEvent: z.custom<(event: MigratorEvent) => void>(isFunction, 'must be a function').optional(),
-    lint: z.custom<MigrationLintHook>(isFunction, 'must be a function').optional(),
+    /** Replaces the built-in linter that runs before `up`; `false` turns linting off. */
+    lint: z
+      .union([z.literal(false), z.custom<MigrationLintHook>(isFunction, 'must be a function or false')])
+      .optional(),
+    /**
+     * A schema_design.md whose migration plan `up` follows: a contract the design places after a
+     * `[CODE DEPLOY]` gate not yet passed is blocked (see `contractsBlockedByDesign`).
+     */
+    designFile: z.string().min(1).optional(),
     guard: z.custom<MigrationGuard>(isFunction, 'must be a function').optional(),
   })
   .strict()

@@ -1,0 +1,34 @@
+import { lintMigrations } from './lint/index.js';
+import { MigrationLintError } from './migration-errors.js';
+import type { MigrationLintHook } from './migrator-config.js';
+import type { MigratorEvent } from './migrator-event.js';
+
+/**
+ * The lint that `up` runs by default: every SQL migration is linted in seq order (applied
+ * ones too, so knowledge such as a validated NOT NULL check carries over), against the
+ * tables that exist in the database. Errors in pending migrations stop the run with
+ * `MigrationLintError`; warnings are reported as `lint-warning` events. Findings in applied
+ * migrations are ignored: those files can no longer change.
+ */
+export function lintBeforeUp(emit: (event: MigratorEvent) => void): MigrationLintHook {
+  return async ({ files, pending, existingTables }) => {
+    const sqlFiles = files.filter((file) => file.kind === 'sql' && file.text !== undefined);
+    const findings = await lintMigrations(
+      sqlFiles.map((file) => ({ file: file.fileName, sql: file.text ?? '' })),
+      { existingTables },
+    );
+    const pendingFiles = new Set(pending.map((file) => file.fileName));
+    const relevant = findings.filter((finding) => pendingFiles.has(finding.file));
+    for (const warning of relevant.filter((finding) => finding.severity === 'warning')) {
+      emit({
+        type: 'lint-warning',
+        file: warning.file,
+        line: warning.line,
+        ruleId: warning.ruleId,
+        message: warning.message,
+      });
+    }
+    const errors = relevant.filter((finding) => finding.severity === 'error');
+    if (errors.length > 0) throw new MigrationLintError(errors);
+  };
+}
