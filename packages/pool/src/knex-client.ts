@@ -62,7 +62,10 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
       const connection = PooledConnection.of(client);
       // The ambient connection belongs to whoever made it ambient; only they release it.
       const ambient = getAmbientConnection(source.pool) as CheckedOutClient | undefined;
-      if (connection && connection !== ambient?.pooled) source.release(connection, false);
+      // Knex marks a connection disposed when it gave up on a query without cancelling it:
+      // the statement may still run, so the connection must not be reused.
+      const disposed = Boolean((client as { __knex__disposed?: unknown }).__knex__disposed);
+      if (connection && connection !== ambient?.pooled) source.release(connection, disposed);
       return Promise.resolve();
     }
 

@@ -19,7 +19,8 @@ afterEach(async () => {
 
 describe('acquire timeout', () => {
   test('a caller that waits too long gets PoolTimeoutError with total, idle and waiting counts', async () => {
-    const p = pool({ max: 1, acquireTimeout: 100 });
+    const p = pool({ max: 1, min: 1, acquireTimeout: 100 });
+    await p.ready(); // opening the connection is not what is timed here
     const held = await p.connect();
     try {
       const error = await p.query('SELECT 1').then(
@@ -45,7 +46,8 @@ describe('acquire timeout', () => {
   });
 
   test('Knex callers get the same PoolTimeoutError', async () => {
-    const p = pool({ max: 1, acquireTimeout: 100 });
+    const p = pool({ max: 1, min: 1, acquireTimeout: 100 });
+    await p.ready(); // opening the connection is not what is timed here
     const held = await p.connect();
     try {
       await expect(p.knex.raw('SELECT 1')).rejects.toBeInstanceOf(PoolTimeoutError);
