@@ -1,7 +1,7 @@
 import type { Pool } from '@strata/pool';
-import { type Transaction, type TransactionOptions, withTransaction } from '@strata/transactions';
+import { createWithTransaction, type Transaction, type TransactionOptions } from '@strata/transactions';
 
-class RollbackSignal extends Error {}
+type NetworkGuard = NonNullable<TransactionOptions['networkGuard']>;
 
 export interface WithRollbackOptions {
   /**
@@ -9,7 +9,25 @@ export interface WithRollbackOptions {
    * inside a transaction in production; the code under test's own `withTransaction` calls
    * (savepoints here) still apply their guard.
    */
-  networkGuard?: TransactionOptions['networkGuard'];
+  networkGuard?: NetworkGuard;
+}
+
+// Thrown to end the wrapping transaction with ROLLBACK. One instance: it is control flow,
+// not a failure, so no stack needs capturing per test.
+const ROLLBACK = Symbol('strata.rollback');
+
+// Options are validated once per pool and guard mode, not on every test.
+const boundTransactions = new WeakMap<Pool, Map<NetworkGuard, ReturnType<typeof createWithTransaction>>>();
+
+function transactionFor(pool: Pool, networkGuard: NetworkGuard) {
+  let byGuard = boundTransactions.get(pool);
+  if (!byGuard) boundTransactions.set(pool, (byGuard = new Map()));
+  let bound = byGuard.get(networkGuard);
+  if (!bound) {
+    bound = createWithTransaction(pool, { maxAttempts: 1, networkGuard, longTransactionWarningMs: 0 });
+    byGuard.set(networkGuard, bound);
+  }
+  return bound;
 }
 
 /**
@@ -25,16 +43,15 @@ export async function withRollback<T>(
 ): Promise<T> {
   let result: T | undefined;
   try {
-    await withTransaction(
+    await transactionFor(
       pool,
-      async (tx) => {
-        result = await fn(tx);
-        throw new RollbackSignal();
-      },
-      { maxAttempts: 1, networkGuard: options.networkGuard ?? 'off', longTransactionWarningMs: 0 },
-    );
+      options.networkGuard ?? 'off',
+    )(async (tx) => {
+      result = await fn(tx);
+      throw ROLLBACK;
+    });
   } catch (error) {
-    if (!(error instanceof RollbackSignal)) throw error;
+    if (error !== ROLLBACK) throw error;
   }
   return result as T;
 }
