@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidConfigError, UniqueViolationError } from '@strata/errors';
+import { InvalidConfigError, StatementTimeoutError, UniqueViolationError } from '@strata/errors';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createMigrator, type Migrator } from './create-migrator.js';
 import {
@@ -797,6 +797,22 @@ describe('locking', () => {
     const error = await rejection(migrator({ lockTimeout: 60_000, lockRetries: 0 }).up());
     expect((error as Error).message).toMatch(/within lock_timeout \(30 ms\) in 1 attempt;/);
     await holder.query('rollback');
+  });
+});
+
+describe('statement timeout', () => {
+  test('a statement running past statement_timeout fails the migration, which rolls back', async () => {
+    await db.query('create table marker (id int)');
+    await dir.write(
+      '001_a_backfill_slow.sql',
+      `-- migrate:statement-timeout 100ms\n${sqlMigration('insert into marker values (1);\nselect pg_sleep(5);')}`,
+    );
+    const error = await rejection(migrator().up());
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect((error as MigrationFailedError).cause).toBeInstanceOf(StatementTimeoutError);
+    expect((error as MigrationFailedError).line).toBe(4);
+    expect(await db.query('select * from marker')).toEqual([]);
+    expect(await db.query('select count(*)::int as n from strata_migrations')).toEqual([{ n: 0 }]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { StrataError } from '@strata/errors';
+import type { AppliedMigration } from './run-migration.js';
 
 /** Which naming rule a migration file name broke. */
 export type MigrationNameRule =
@@ -132,7 +133,7 @@ export class MigrationFailedError extends StrataError {
   readonly migration: string;
   readonly line: number | undefined;
   readonly attempts: number;
-  applied: readonly unknown[] = [];
+  applied: readonly AppliedMigration[] = [];
 
   constructor(
     migration: string,
