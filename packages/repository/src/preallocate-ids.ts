@@ -29,14 +29,24 @@ from range`,
   const row = rows[0] as { low: unknown; high: unknown; ids: unknown[] | null } | undefined;
   if (!row) throw new Error('nextval returned no row');
   if (row.ids) return row.ids;
-  const low = BigInt(row.low as string | number | bigint);
-  const convert = converterLike(row.low);
-  return Array.from({ length: count }, (_, index) => convert(low + BigInt(index)));
+  return expandRange(row.low, count);
 }
 
-// Ids in the range take the same JavaScript type the driver gave the range's ends.
-function converterLike(sample: unknown): (value: bigint) => unknown {
-  if (typeof sample === 'number') return Number;
-  if (typeof sample === 'bigint') return (value) => value;
-  return String;
+// The ids low, low + 1, ... in the JavaScript type the driver gave `low` (an int8 arrives as a
+// string by default). Plain numbers while they are exact, BigInt beyond.
+function expandRange(low: unknown, count: number): unknown[] {
+  const ids = new Array<unknown>(count);
+  if (typeof low === 'bigint') {
+    for (let index = 0; index < count; index++) ids[index] = low + BigInt(index);
+    return ids;
+  }
+  const first = Number(low);
+  if (Number.isSafeInteger(first) && Number.isSafeInteger(first + count)) {
+    const asString = typeof low === 'string';
+    for (let index = 0; index < count; index++) ids[index] = asString ? String(first + index) : first + index;
+    return ids;
+  }
+  const big = BigInt(low as string);
+  for (let index = 0; index < count; index++) ids[index] = String(big + BigInt(index));
+  return ids;
 }

@@ -12,7 +12,13 @@ import {
 } from 'objection';
 import type { Id } from './base-model.js';
 import { type CopyClient, copyFromStdin } from './copy-from-stdin.js';
-import { COPY_NULL, CopyValueError, copyFieldEncoder, stringifyJson } from './copy-text-format.js';
+import {
+  COPY_NULL,
+  type CopyFieldEncoder,
+  CopyValueError,
+  copyFieldEncoder,
+  stringifyJson,
+} from './copy-text-format.js';
 import { keysetCondition } from './keyset-condition.js';
 import { KeysetCursorCodec } from './keyset-cursor.js';
 import { describeOrder, type OrderBy, resolveOrderBy } from './order-by.js';
@@ -114,7 +120,7 @@ const CREATED_AT = 'created_at';
 const UPDATED_AT = 'updated_at';
 const KEY_ALIAS = '__strata_key_';
 // How many rows createMany encodes while PostgreSQL allocates their ids; the rest stream lazily.
-const ENCODE_AHEAD = 50_000;
+const ENCODE_AHEAD = 200_000;
 
 /**
  * A repository for one model: hot reads (`getById`, `findById`, `getManyByIds`) run as prepared
@@ -533,19 +539,36 @@ export class Repository<M extends Model> {
       return () => text;
     });
     const fields = columns.map((entry) => entry.field);
-    const encodeRow = (index: number): string => {
-      const row = rows[index] as Record<string, unknown>;
-      let line = '';
-      for (let column = 0; column < encoders.length; column++) {
+    const width = encoders.length;
+    // The hot loop: no try/catch per field; a row that throws is encoded again field by field
+    // to name the culprit.
+    const encodeFields = (row: Record<string, unknown>): string => {
+      let line = (encoders[0] as CopyFieldEncoder)(fields[0] === undefined ? undefined : row[fields[0]]);
+      for (let column = 1; column < width; column++) {
         const field = fields[column];
-        try {
-          line += `${column === 0 ? '' : '\t'}${(encoders[column] as (value: unknown) => string)(field === undefined ? undefined : row[field])}`;
-        } catch (error) {
-          if (!(error instanceof CopyValueError)) throw error;
-          throw new InvalidRowsError(this.entity, `row ${index}, field "${field}": ${error.message}`);
-        }
+        line += `\t${(encoders[column] as CopyFieldEncoder)(field === undefined ? undefined : row[field])}`;
       }
       return line;
+    };
+    const encodeRow = (index: number): string => {
+      const row = rows[index] as Record<string, unknown>;
+      try {
+        return encodeFields(row);
+      } catch (error) {
+        if (!(error instanceof CopyValueError)) throw error;
+        for (let column = 0; column < width; column++) {
+          const field = fields[column];
+          try {
+            (encoders[column] as CopyFieldEncoder)(field === undefined ? undefined : row[field]);
+          } catch (fieldError) {
+            throw new InvalidRowsError(
+              this.entity,
+              `row ${index}, field "${field}": ${(fieldError as Error).message}`,
+            );
+          }
+        }
+        throw error;
+      }
     };
     const columnList = columns.map((entry) => quoteIdentifier(entry.column.name));
     const connection = await knexClient.acquireConnection();

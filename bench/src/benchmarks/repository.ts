@@ -1,0 +1,316 @@
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { createPool, type Pool } from '@strata/pool';
+import type { Model } from 'objection';
+import pg from 'pg';
+import type { Benchmark, BenchmarkContext, Measurement } from '../benchmark.js';
+import { runClosedLoop } from '../closed-loop.js';
+
+// @strata/bench does not list @strata/repository as a dependency yet, so the package is loaded
+// from its build output when a benchmark runs (never at import time: a missing build must not
+// break the other benchmarks). Build it with `pnpm --filter @strata/repository... build`.
+const REPOSITORY_DIST = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'packages',
+  'repository',
+  'dist',
+  'index.js',
+);
+const PSQL = process.env.PSQL ?? '/usr/lib/postgresql/15/bin/psql';
+
+/** The parts of @strata/repository these benchmarks use. */
+interface RepositoryModule {
+  BaseModel: typeof Model;
+  createRepository(
+    pool: Pool,
+    model: typeof Model,
+    options?: { copyThreshold?: number },
+  ): {
+    getById(id: number): Promise<unknown>;
+    createMany(rows: readonly object[]): Promise<unknown[]>;
+  };
+}
+
+async function loadRepository(): Promise<RepositoryModule> {
+  return (await import(pathToFileURL(REPOSITORY_DIST).href)) as RepositoryModule;
+}
+
+async function repositoryBuilt(): Promise<true | { skipped: string }> {
+  return access(REPOSITORY_DIST).then(
+    () => true as const,
+    () => ({ skipped: `@strata/repository is not built (run pnpm --filter @strata/repository... build)` }),
+  );
+}
+
+const ROWS = 100_000;
+const CONCURRENCY = 16;
+const DURATION_MS = 2_000;
+const WARMUP_MS = 300;
+const BY_ID = 'select * from customers where id = $1';
+
+// Spreads ids over the whole table without a random generator on the hot path.
+const idFor = (index: number) => ((index * 7_919) % ROWS) + 1;
+
+let customersDatabase: Promise<string> | undefined;
+
+/** 100k customers with the base model's columns, created once per run. */
+function customers(context: BenchmarkContext): Promise<string> {
+  customersDatabase ??= (async () => {
+    const url = await context.createDatabase('bench_repository_reads');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`create table customers (
+        id integer primary key, email text not null, name text not null, version integer not null default 1,
+        created_at timestamptz not null, updated_at timestamptz not null)`);
+      await client.query(
+        `insert into customers (id, email, name, created_at, updated_at)
+         select g, 'customer' || g || '@example.com', 'Customer ' || g, now(), now() from generate_series(1, ${ROWS}) g`,
+      );
+      await client.query('vacuum analyze customers');
+    } finally {
+      await client.end();
+    }
+    return url;
+  })();
+  return customersDatabase;
+}
+
+function strataPool(url: string, max: number): Pool {
+  return createPool(
+    { connectionString: url, max, min: max, applicationName: 'bench_repository' },
+    { environment: {} },
+  );
+}
+
+function loop(operation: (index: number) => Promise<unknown>): Promise<Measurement> {
+  return runClosedLoop({ concurrency: CONCURRENCY, durationMs: DURATION_MS, warmupMs: WARMUP_MS, operation });
+}
+
+interface ReadState {
+  strata: Pool;
+  bare: pg.Pool;
+  repository: ReturnType<RepositoryModule['createRepository']>;
+  objectionModel: typeof Model;
+}
+
+function readBenchmark(
+  id: string,
+  baseline: string,
+  runBaseline: (state: ReadState) => Promise<Measurement>,
+): Benchmark<ReadState> {
+  return {
+    id,
+    subject: `Repository getById, prepared + hydrated (c${CONCURRENCY})`,
+    baseline,
+    unit: 'ops/s',
+    higherIsBetter: true,
+    rounds: 5,
+    available: repositoryBuilt,
+    async setup(context) {
+      const url = await customers(context);
+      const { BaseModel, createRepository } = await loadRepository();
+      class Customer extends BaseModel {
+        static override tableName = 'customers';
+      }
+      const strata = strataPool(url, CONCURRENCY);
+      await strata.ready();
+      const bare = new pg.Pool({ connectionString: url, max: CONCURRENCY });
+      return {
+        strata,
+        bare,
+        repository: createRepository(strata, Customer),
+        objectionModel: strata.bindModel(Customer),
+      };
+    },
+    runSubject: ({ repository }) => loop((index) => repository.getById(idFor(index))),
+    runBaseline,
+    async teardown({ strata, bare }) {
+      await Promise.all([strata.close(), bare.end()]);
+    },
+  };
+}
+
+const getById = readBenchmark(
+  'repo.get-by-id.c16',
+  `bare pg.Pool, default statements, same select (c${CONCURRENCY})`,
+  ({ bare }) => loop((index) => bare.query(BY_ID, [idFor(index)])),
+);
+
+const getByIdVersusObjection = readBenchmark(
+  'repo.get-by-id.vs-objection.c16',
+  `Objection findById on the same pool (c${CONCURRENCY})`,
+  ({ objectionModel }) => loop(async (index) => objectionModel.query().findById(idFor(index))),
+);
+
+interface Reading {
+  reading: number;
+  label: string;
+  note: string | null;
+  amount: string;
+  taken_at: Date;
+}
+
+// Values that need escaping in both COPY text and CSV: quotes, commas, tabs, newlines, backslashes, NULLs, unicode.
+function readingRows(): Reading[] {
+  const start = Date.UTC(2024, 0, 1);
+  return Array.from({ length: ROWS }, (_, i) => ({
+    reading: i,
+    label: `sensor ${i % 500}`,
+    note: i % 10 === 0 ? null : i % 10 === 1 ? `said "hi", then\tleft\nC:\\temp — ünïcödé ${i}` : `note ${i}`,
+    amount: `${i}.${String(i % 100).padStart(2, '0')}`,
+    taken_at: new Date(start + i * 1_000),
+  }));
+}
+
+function csvField(value: string | null): string {
+  if (value === null) return '';
+  return /[",\n\r]/.test(value) || value === '' ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+interface WriteState {
+  url: string;
+  strata: Pool;
+  rows: Reading[];
+  repository: ReturnType<RepositoryModule['createRepository']>;
+  directory: string;
+  csvFile: string;
+}
+
+let writeDatabases = 0;
+
+function writeBenchmark(
+  id: string,
+  baseline: string,
+  runBaseline: (state: WriteState) => Promise<Measurement>,
+  available?: () => Promise<true | { skipped: string }>,
+): Benchmark<WriteState> {
+  return {
+    id,
+    subject: `Repository createMany of ${ROWS.toLocaleString('en-US')} rows (COPY, ids returned)`,
+    baseline,
+    unit: 'rows/s',
+    higherIsBetter: true,
+    rounds: 5,
+    async available() {
+      const built = await repositoryBuilt();
+      return built === true && available ? available() : built;
+    },
+    async setup(context) {
+      const url = await context.createDatabase(`bench_repository_writes_${writeDatabases++}`);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`create table readings (
+          id bigserial primary key, reading integer not null, label text not null, note text,
+          amount numeric not null, taken_at timestamptz not null)`);
+      } finally {
+        await client.end();
+      }
+      const { BaseModel, createRepository } = await loadRepository();
+      class ReadingModel extends BaseModel {
+        static override tableName = 'readings';
+      }
+      const strata = strataPool(url, 4);
+      await strata.ready();
+      const repository = createRepository(strata, ReadingModel);
+      const rows = readingRows();
+      await repository.createMany(rows.slice(0, 10)); // reads the table description once
+      const directory = await mkdtemp(path.join(tmpdir(), 'strata-bench-repository-'));
+      const csvFile = path.join(directory, 'readings.csv');
+      const csv = rows
+        .map((row) =>
+          [
+            String(row.reading),
+            csvField(row.label),
+            csvField(row.note),
+            row.amount,
+            row.taken_at.toISOString(),
+          ].join(','),
+        )
+        .join('\n');
+      await writeFile(csvFile, `${csv}\n`);
+      return { url, strata, rows, repository, directory, csvFile };
+    },
+    async runSubject({ strata, rows, repository }) {
+      await strata.query('truncate readings');
+      return timed(async () => {
+        const ids = await repository.createMany(rows);
+        if (ids.length !== rows.length)
+          throw new Error(`createMany returned ${ids.length} ids for ${rows.length} rows`);
+      });
+    },
+    runBaseline,
+    async teardown({ strata, directory }) {
+      await strata.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function timed(work: () => Promise<void>): Promise<Measurement> {
+  const started = performance.now();
+  await work();
+  return { value: ROWS / ((performance.now() - started) / 1000) };
+}
+
+const createManyVersusPsql = writeBenchmark(
+  'repo.create-many.100k',
+  `psql \\copy of the same rows from a CSV file (process start included)`,
+  async ({ strata, url, csvFile }) => {
+    await strata.query('truncate readings');
+    const target = new URL(url);
+    return timed(async () => {
+      await promisify(execFile)(
+        PSQL,
+        [
+          '-X',
+          '-q',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-h',
+          target.hostname,
+          '-p',
+          target.port || '5432',
+          '-U',
+          decodeURIComponent(target.username),
+          '-d',
+          target.pathname.slice(1),
+          '-c',
+          `\\copy readings (reading, label, note, amount, taken_at) from '${csvFile}' with (format csv)`,
+        ],
+        { env: { ...process.env, PGPASSWORD: decodeURIComponent(target.password) } },
+      );
+    });
+  },
+  () =>
+    access(PSQL).then(
+      () => true as const,
+      () => ({ skipped: `psql not found at ${PSQL} (apt-get install postgresql-client-15, or set PSQL)` }),
+    ),
+);
+
+const createManyVersusBatchInsert = writeBenchmark(
+  'repo.create-many.100k.vs-batch-insert',
+  'Knex batchInsert in batches of 1000 on the same pool',
+  async ({ strata, rows }) => {
+    await strata.query('truncate readings');
+    return timed(async () => {
+      await strata.knex.batchInsert('readings', rows, 1000);
+    });
+  },
+);
+
+export const benchmarks: Benchmark[] = [
+  getById as Benchmark,
+  getByIdVersusObjection as Benchmark,
+  createManyVersusPsql as Benchmark,
+  createManyVersusBatchInsert as Benchmark,
+];
