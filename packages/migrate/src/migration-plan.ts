@@ -135,9 +135,9 @@ export function planMigrations(input: PlanInput): Plan {
 // was applied: the code that stopped using what the contract removes is then live.
 function deployGate(file: MigrationFile, input: PlanInput, willRun: ReadonlySet<string>): string | undefined {
   const howToRecord = 'deploy the application code, then record it with `deploy mark <release>` (markDeploy)';
-  const runningNow = input.files.find(
-    (other) => other.scope === file.scope && other.phase !== 'contract' && willRun.has(other.name),
-  );
+  const runningNow = input.files
+    .filter((other) => other.scope === file.scope && other.phase !== 'contract' && willRun.has(other.name))
+    .at(-1);
   if (runningNow) {
     return `waits for a deploy after ${runningNow.phase} migration ${runningNow.fileName}, which runs in this same up; ${howToRecord}`;
   }
