@@ -117,10 +117,7 @@ describe('health check', () => {
 
   test('idle connections killed by pg_terminate_backend are removed and replaced, back to min', async () => {
     const applicationName = uniqueName('health');
-    // pingAfterIdle: 0 leaves the finding to the periodic health check.
     const p = pool({ applicationName, min: 3, max: 5, healthCheckPeriod: 200, pingAfterIdle: 0 });
-    const checks: PoolEvents['health-check'][0][] = [];
-    p.on('health-check', (event) => checks.push(event));
     await p.ready();
     const killed = await withAdmin(async (admin) => {
       const pids = await backendsOf(admin, applicationName);
@@ -133,7 +130,6 @@ describe('health check', () => {
     const now = await withAdmin((admin) => backendsOf(admin, applicationName));
     expect(now).toHaveLength(3);
     expect(now.filter((pid) => killed.includes(pid))).toEqual([]);
-    expect(checks.length).toBeGreaterThan(0);
     const results = await Promise.all(Array.from({ length: 3 }, () => p.query('SELECT 1 AS ok')));
     expect(results.map((result) => result.rows)).toEqual([[{ ok: 1 }], [{ ok: 1 }], [{ ok: 1 }]]);
   });
