@@ -91,6 +91,12 @@ describe('resolvePoolConfig', () => {
     expect(issues.find((issue) => issue.path === '')?.message).toMatch(/maxConnections/);
   });
 
+  test('a malformed URL is reported without echoing it', () => {
+    expect(
+      issuesOf(() => resolvePoolConfig({ connectionString: 'postgres://app:s3cret-pw@db:99999/orders' })),
+    ).toEqual([{ path: 'connectionString', message: expect.stringMatching(/not a valid URL/) }]);
+  });
+
   test('min above max is reported on min', () => {
     expect(issuesOf(() => resolvePoolConfig({ connectionString: url, max: 3, min: 4 }))).toEqual([
       { path: 'min', message: 'must not exceed max (3)' },

@@ -22,6 +22,15 @@ const tlsOptionsSchema = z.strictObject({
 
 const DEFAULT_MIN = 5;
 
+function isUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The pool's configuration. Every default lives here; durations are milliseconds.
  * The connection target is either `connectionString` or discrete fields (`host`, `port`,
@@ -33,6 +42,10 @@ export const poolConfigSchema = z
     connectionString: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .refine(
+        isUrl,
+        'is not a valid URL (check the host, the port and that special characters are %-encoded)',
+      )
       .optional(),
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65_535).optional(),
