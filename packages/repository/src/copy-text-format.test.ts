@@ -61,7 +61,9 @@ async function writeBothWays(rows: unknown[][]): Promise<{ copied: unknown[]; in
     [String(seq), ...row.map((value, index) => encoders[index]?.(value))].join('\t'),
   );
   const names = COLUMNS.map((column) => column.name).join(', ');
-  const stored = await copyFromStdin(client, `copy by_copy (seq, ${names}) from stdin`, lines);
+  const stored = await copyFromStdin(client, `copy by_copy (seq, ${names}) from stdin`, [
+    `${lines.join('\n')}\n`,
+  ]);
   expect(stored).toBe(rows.length);
   for (const [seq, row] of rows.entries()) {
     // What node-postgres sends for a parameter, with JSON for the json column (as the repository does).

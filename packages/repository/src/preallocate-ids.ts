@@ -32,9 +32,11 @@ from range`,
   return expandRange(row.low, count);
 }
 
-// The ids low, low + 1, ... in the JavaScript type the driver gave `low` (an int8 arrives as a
-// string by default). Plain numbers while they are exact, BigInt beyond.
-function expandRange(low: unknown, count: number): unknown[] {
+/**
+ * The ids low, low + 1, ... in the JavaScript type the driver gave `low` (an int8 arrives as a
+ * string by default): plain numbers while they are exact, BigInt beyond.
+ */
+export function expandRange(low: unknown, count: number): unknown[] {
   const ids = new Array<unknown>(count);
   if (typeof low === 'bigint') {
     for (let index = 0; index < count; index++) ids[index] = low + BigInt(index);

@@ -16,6 +16,8 @@ export interface TableDescription {
   columns: ReadonlyMap<string, ColumnDescription>;
   /** The sequence behind the id column (serial or identity), or null. */
   idSequence: string | null;
+  /** That sequence's increment (1 unless altered). */
+  idSequenceIncrement: number;
 }
 
 /** Runs one parameterised statement; the pool (or the ambient connection) answers it. */
@@ -23,8 +25,9 @@ export type Query = (text: string, values: readonly unknown[]) => Promise<{ rows
 
 // One statement: columns with their types and nullability, and the id's sequence.
 const DESCRIBE = `select a.attname as name, t.typname as type, t.typcategory as category, a.attnotnull as not_null,
-  case when a.attname = $2::text then pg_get_serial_sequence($1::text, $2::text) end as sequence
+  s.sequence, (select seqincrement from pg_sequence where seqrelid = s.sequence::regclass) as increment
 from pg_attribute a join pg_type t on t.oid = a.atttypid
+  left join lateral (select pg_get_serial_sequence($1::text, $2::text) as sequence) s on a.attname = $2::text
 where a.attrelid = $1::text::regclass and a.attnum > 0 and not a.attisdropped
 order by a.attnum`;
 
@@ -34,6 +37,7 @@ interface DescribeRow {
   category: string;
   not_null: boolean;
   sequence: string | null;
+  increment: string | null;
 }
 
 /** Reads the columns of `tableName` (Objection's `tableName`, optionally schema-qualified). */
@@ -45,11 +49,15 @@ export async function describeTable(
   const { rows } = await query(DESCRIBE, [quoteIdentifier(tableName), idColumn]);
   const columns = new Map<string, ColumnDescription>();
   let idSequence: string | null = null;
+  let idSequenceIncrement = 1;
   for (const row of rows as DescribeRow[]) {
     columns.set(row.name, { name: row.name, type: row.type, kind: kindOf(row), notNull: row.not_null });
-    if (row.sequence) idSequence = row.sequence;
+    if (row.sequence) {
+      idSequence = row.sequence;
+      idSequenceIncrement = Number(row.increment ?? 1);
+    }
   }
-  return { columns, idSequence };
+  return { columns, idSequence, idSequenceIncrement };
 }
 
 function kindOf(row: DescribeRow): ColumnKind {
