@@ -6,6 +6,7 @@ import {
 } from '@strata/errors';
 import { OptimisticLockError, withTransaction } from '@strata/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BaseModel } from './base-model.js';
 import { createRepository } from './create-repository.js';
 import { Repository } from './repository.js';
 import { FieldNotAllowedError, InvalidRowsError, NotFoundError } from './repository-errors.js';
@@ -240,6 +241,35 @@ describe('ambient transaction', () => {
       await users.update((await users.findOne({ email: address }))?.id as string, { nickname: 'still fine' });
     });
     expect((await users.findOne({ email: address }))?.nickname).toBe('still fine');
+  });
+});
+
+describe('schema-qualified tables', () => {
+  it('reads, pages and writes a table outside the search path', async () => {
+    await db.pool.query(`create schema reporting;
+      create table reporting.events (id bigserial primary key, kind text not null,
+        created_at timestamptz not null, updated_at timestamptz not null)`);
+    class Event extends BaseModel {
+      static override tableName = 'reporting.events';
+      declare id: string;
+      declare kind: string;
+    }
+    const events = createRepository(db.pool, Event, {
+      sortable: ['kind'],
+      filterable: ['kind'],
+      copyThreshold: 5,
+    });
+    const few = await events.createMany([{ kind: 'a' }, { kind: 'b' }]);
+    const many = await events.createMany(Array.from({ length: 10 }, (_, i) => ({ kind: `k${i}` })));
+    expect((await events.getById(few[1] as string)).kind).toBe('b');
+    expect((await events.getManyByIds(many)).map((event) => event.kind)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `k${i}`),
+    );
+    const first = await events.list({ orderBy: 'kind', limit: 5 });
+    const second = await events.list({ orderBy: 'kind', limit: 10, after: first.nextCursor });
+    expect([...first.items, ...second.items]).toHaveLength(12);
+    expect((await events.update(few[0] as string, { kind: 'z' })).kind).toBe('z');
+    expect(await events.delete(few[0] as string)).toBe(true);
   });
 });
 

@@ -346,7 +346,11 @@ export class Repository<M extends Model> {
     for (const field of fields) this.#assertWritableField(field, description);
     const now = new Date();
     const columns: { column: ColumnDescription; field: string | undefined; constant?: Date }[] = fields.map(
-      (field) => ({ column: description.columns.get(this.#column(field)) as ColumnDescription, field }),
+      (field) => {
+        const column = description.columns.get(this.#column(field));
+        if (!column) throw this.#notAColumn(field, 'write');
+        return { column, field };
+      },
     );
     for (const timestamp of [CREATED_AT, UPDATED_AT]) {
       const column = description.columns.get(timestamp);
