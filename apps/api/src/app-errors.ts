@@ -1,0 +1,39 @@
+import { StrataError } from '@strata/errors';
+
+/**
+ * A request refers to another entity that does not exist (e.g. an order for an unknown user).
+ * `field` names the request field, so the 422 answer can point at it.
+ */
+export class UnknownReferenceError extends StrataError {
+  readonly field: string;
+  readonly entity: string;
+  readonly id: string;
+
+  constructor(field: string, entity: string, id: string, options: { cause?: unknown } = {}) {
+    super('UNKNOWN_REFERENCE', `${field} refers to ${entity} ${id}, which does not exist.`, options);
+    this.field = field;
+    this.entity = entity;
+    this.id = id;
+  }
+}
+
+/** A write that needs the version the client read (optimistic locking) came without it. */
+export class PreconditionRequiredError extends StrataError {
+  constructor() {
+    super(
+      'PRECONDITION_REQUIRED',
+      'Send the version you read: an If-Match header with the ETag from GET (e.g. If-Match: "3") or a "version" field. ' +
+        'This keeps two clients from overwriting each other.',
+    );
+  }
+}
+
+/** `If-Match` and the body's `version` name different versions; the client must pick one. */
+export class ConflictingVersionsError extends StrataError {
+  constructor(header: number, body: number) {
+    super(
+      'CONFLICTING_VERSIONS',
+      `If-Match names version ${header} but the body names version ${body}. Send one of them, or the same version in both.`,
+    );
+  }
+}
