@@ -44,20 +44,20 @@ export function poolSource(pool: Pool): ConnectionSource {
       target: pool,
       knex: pool.knex,
       databaseAddresses: [{ host: pool.config.host, port: pool.config.port }],
-      async acquire(): Promise<Lease> {
+      acquire(): Promise<Lease> {
         // A connection already ambient for this pool (e.g. a session advisory lock's) is
         // borrowed: the transaction runs on it and leaves releasing it to its owner.
         const ambient = getAmbientConnection(pool);
-        if (ambient) return { connection: ambient, release: () => {}, runAmbient: (fn) => fn() };
+        if (ambient)
+          return Promise.resolve({ connection: ambient, release: () => {}, runAmbient: (fn) => fn() });
         return this.acquireOwn();
       },
-      async acquireOwn(): Promise<Lease> {
-        const client = await pool.connect();
-        return {
+      acquireOwn(): Promise<Lease> {
+        return pool.connect().then((client) => ({
           connection: client,
           release: (destroy) => client.release(destroy),
           runAmbient: (fn) => runWithConnection(pool, client, fn),
-        };
+        }));
       },
     };
     sources.set(pool, source);

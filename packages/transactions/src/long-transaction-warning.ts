@@ -24,9 +24,56 @@ export class LongTransactionWarning extends StrataError {
   }
 }
 
+interface Watched {
+  readonly deadline: number;
+  readonly thresholdMs: number;
+  readonly startSite: StartSite;
+  readonly report: ((warning: LongTransactionWarning) => unknown) | undefined;
+}
+
+// One timer for all open transactions, set for the earliest deadline. A timer per
+// transaction (armed at BEGIN, cleared at COMMIT) measurably slowed short transactions.
+const watched = new Set<Watched>();
+let timer: NodeJS.Timeout | undefined;
+let timerDeadline = Number.POSITIVE_INFINITY;
+
+function schedule(deadline: number): void {
+  if (timer && deadline >= timerDeadline) return;
+  if (timer) clearTimeout(timer);
+  timerDeadline = deadline;
+  timer = setTimeout(sweep, Math.max(0, deadline - performance.now()));
+  timer.unref(); // never keeps a process alive
+}
+
+function sweep(): void {
+  timer = undefined;
+  timerDeadline = Number.POSITIVE_INFINITY;
+  const now = performance.now();
+  let next = Number.POSITIVE_INFINITY;
+  for (const entry of watched) {
+    if (entry.deadline <= now) {
+      watched.delete(entry);
+      deliver(entry);
+    } else if (entry.deadline < next) {
+      next = entry.deadline;
+    }
+  }
+  if (next !== Number.POSITIVE_INFINITY) schedule(next);
+}
+
+function deliver(entry: Watched): void {
+  const warning = new LongTransactionWarning(entry.thresholdMs, entry.startSite);
+  try {
+    if (entry.report) entry.report(warning);
+    else process.emitWarning(warning);
+  } catch {
+    // A failing reporter must not crash the process from a timer.
+  }
+}
+
 /**
- * Arms the long-transaction warning for one attempt; returns the function that disarms it.
- * The timer is unref'd so it never keeps a process alive.
+ * Watches one attempt for the long-transaction warning (reported at most once); returns
+ * the function that stops watching it. A threshold of 0 turns the warning off.
  */
 export function watchTransactionDuration(
   thresholdMs: number,
@@ -34,17 +81,12 @@ export function watchTransactionDuration(
   report: ((warning: LongTransactionWarning) => unknown) | undefined,
 ): () => void {
   if (thresholdMs <= 0) return noop;
-  const timer = setTimeout(() => {
-    const warning = new LongTransactionWarning(thresholdMs, startSite);
-    try {
-      if (report) report(warning);
-      else process.emitWarning(warning);
-    } catch {
-      // A failing reporter must not crash the process from a timer.
-    }
-  }, thresholdMs);
-  timer.unref();
-  return () => clearTimeout(timer);
+  const entry: Watched = { deadline: performance.now() + thresholdMs, thresholdMs, startSite, report };
+  watched.add(entry);
+  schedule(entry.deadline);
+  return () => {
+    watched.delete(entry);
+  };
 }
 
 const noop = () => {};

@@ -7,7 +7,11 @@ export class StartSite {
 
   // biome-ignore lint/complexity/noBannedTypes: Error.captureStackTrace takes any function.
   constructor(entry: Function) {
+    // Six frames place the call well enough, and capturing costs less the fewer there are.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 6;
     Error.captureStackTrace(this.#holder, entry);
+    Error.stackTraceLimit = limit;
   }
 
   /** The stack frames, one `at ...` per line, starting with the caller of the public entry point. */

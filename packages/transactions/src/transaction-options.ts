@@ -66,6 +66,8 @@ export type TransactionOptions = z.input<typeof transactionOptionsSchema>;
 export interface ResolvedTransactionOptions
   extends Omit<z.output<typeof transactionOptionsSchema>, 'networkGuard'> {
   networkGuard: NetworkGuardMode;
+  /** The BEGIN statement these options call for. */
+  begin: string;
 }
 
 /** The guard's default: on where mistakes should surface (development, tests), off in production. */
@@ -74,11 +76,32 @@ export function defaultNetworkGuard(): NetworkGuardMode {
   return environment === 'development' || environment === 'test' ? 'throw' : 'off';
 }
 
+let defaults: ResolvedTransactionOptions | undefined;
+let environmentGuard: NetworkGuardMode | undefined;
+
+// Reading process.env is slow enough to show on a short transaction: NODE_ENV is read once,
+// when the first transaction that relies on the default starts.
+const guardFromEnvironment = () => {
+  environmentGuard ??= defaultNetworkGuard();
+  return environmentGuard;
+};
+
+function complete(parsed: z.output<typeof transactionOptionsSchema>): ResolvedTransactionOptions {
+  const resolved = { ...parsed, networkGuard: parsed.networkGuard ?? guardFromEnvironment(), begin: '' };
+  resolved.begin = beginStatement(resolved);
+  return resolved;
+}
+
 /** Validates options and applies defaults; throws InvalidConfigError naming every bad field. */
 export function resolveTransactionOptions(
   options: TransactionOptions | undefined,
 ): ResolvedTransactionOptions {
-  const input = options ?? {};
+  if (options === undefined) {
+    // The common case, on every transaction's path: resolve the defaults once.
+    defaults ??= Object.freeze(complete(transactionOptionsSchema.parse({})));
+    return defaults;
+  }
+  const input = options;
   const parsed = transactionOptionsSchema.safeParse(input);
   const issues: ConfigIssue[] = [];
   for (const issue of parsed.error?.issues ?? []) {
@@ -95,7 +118,7 @@ export function resolveTransactionOptions(
     });
   }
   if (!parsed.success || issues.length > 0) throw new InvalidConfigError('withTransaction options', issues);
-  return { ...parsed.data, networkGuard: parsed.data.networkGuard ?? defaultNetworkGuard() };
+  return complete(parsed.data);
 }
 
 const ISOLATION_RANK: Record<IsolationLevel, number> = {
@@ -132,7 +155,7 @@ export function checkSavepointOptions(
 }
 
 /** The BEGIN statement for these options (no user text: every part comes from a fixed set). */
-export function beginStatement(options: ResolvedTransactionOptions): string {
+function beginStatement(options: Omit<ResolvedTransactionOptions, 'begin'>): string {
   let sql = 'BEGIN';
   if (options.isolationLevel) sql += ` ISOLATION LEVEL ${options.isolationLevel.toUpperCase()}`;
   if (options.readOnly !== undefined) sql += options.readOnly ? ' READ ONLY' : ' READ WRITE';

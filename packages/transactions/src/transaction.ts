@@ -81,7 +81,7 @@ export class TransactionAttempt implements GuardedTransaction {
   readonly orphanedRollbackHooks: Hook[] = [];
   savepoints = 0;
   hookOrder = 0;
-  readonly #allowed: readonly NetworkAddress[];
+  #allowed: readonly NetworkAddress[] | undefined;
   #warned: Set<string> | undefined;
 
   constructor(
@@ -96,7 +96,6 @@ export class TransactionAttempt implements GuardedTransaction {
     this.options = options;
     this.startSite = startSite;
     this.attempt = attempt;
-    this.#allowed = options.allowNetworkHosts.map(parseNetworkAddress);
   }
 
   inspectNetworkCall(call: NetworkCall): NetworkCallInTransactionError | undefined {
@@ -128,6 +127,7 @@ export class TransactionAttempt implements GuardedTransaction {
     ) {
       return true;
     }
+    this.#allowed ??= this.options.allowNetworkHosts.map(parseNetworkAddress);
     return this.#allowed.some((address) => matchesAddress(address, call.host, call.port));
   }
 }

@@ -27,7 +27,6 @@ import {
   TransactionRetriesExhaustedError,
 } from './transaction-errors.js';
 import {
-  beginStatement,
   type ResolvedTransactionOptions,
   resolveTransactionOptions,
   type TransactionOptions,
@@ -56,21 +55,30 @@ export function withTransaction<T>(
   options?: TransactionOptions,
 ): Promise<T>;
 export function withTransaction<T>(fn: TransactionCallback<T>, options?: TransactionOptions): Promise<T>;
-export async function withTransaction<T>(
+export function withTransaction<T>(
   targetOrFn: TransactionTarget | TransactionCallback<T>,
   fnOrOptions?: TransactionCallback<T> | TransactionOptions,
   maybeOptions?: TransactionOptions,
 ): Promise<T> {
-  if (typeof targetOrFn === 'function' && !isKnex(targetOrFn)) {
-    const current = transactionScope.current();
-    if (!current) throw new NoTransactionError();
-    return current.withTransaction(targetOrFn as TransactionCallback<T>, fnOrOptions as TransactionOptions);
+  // Not an async function: every promise costs while AsyncLocalStorage is active, and this
+  // is on the path of every transaction. Synchronous failures still arrive as rejections.
+  try {
+    if (typeof targetOrFn === 'function' && !isKnex(targetOrFn)) {
+      const current = transactionScope.current();
+      if (!current) throw new NoTransactionError();
+      return current.withTransaction(targetOrFn as TransactionCallback<T>, fnOrOptions as TransactionOptions);
+    }
+    const startSite = new StartSite(withTransaction);
+    return start(
+      targetOrFn as TransactionTarget,
+      fnOrOptions as TransactionCallback<T>,
+      maybeOptions,
+      undefined,
+      startSite,
+    );
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const target = targetOrFn as TransactionTarget;
-  const fn = fnOrOptions as TransactionCallback<T>;
-  // Captured before the first await, so the stack still shows the caller.
-  const startSite = new StartSite(withTransaction);
-  return start(target, fn, maybeOptions, undefined, startSite);
 }
 
 /**
@@ -84,15 +92,19 @@ export function createWithTransaction(
 ): <T>(fn: TransactionCallback<T>, options?: TransactionOptions) => Promise<T> {
   const resolvedDefaults = resolveTransactionOptions(defaults);
   sourceFor(target);
-  const boundWithTransaction = async <T>(fn: TransactionCallback<T>, options?: TransactionOptions) => {
-    const startSite = new StartSite(boundWithTransaction);
-    return start(
-      target,
-      fn,
-      options === undefined ? defaults : { ...defaults, ...options },
-      options === undefined ? resolvedDefaults : undefined,
-      startSite,
-    );
+  const boundWithTransaction = <T>(fn: TransactionCallback<T>, options?: TransactionOptions): Promise<T> => {
+    try {
+      const startSite = new StartSite(boundWithTransaction);
+      return start(
+        target,
+        fn,
+        options === undefined ? defaults : { ...defaults, ...options },
+        options === undefined ? resolvedDefaults : undefined,
+        startSite,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   return boundWithTransaction;
 }
@@ -106,7 +118,8 @@ export function currentTransaction(target?: TransactionTarget): Transaction | un
   return transactionScope.current(target === undefined ? undefined : sourceFor(target).target);
 }
 
-async function start<T>(
+/** Starts a transaction, or a savepoint when one is open on the target. Throws synchronously on bad input. */
+function start<T>(
   target: TransactionTarget,
   fn: TransactionCallback<T>,
   options: TransactionOptions | undefined,
@@ -176,12 +189,14 @@ async function runTransaction<T>(
       stopWatching();
       state.open = false;
       // Released before any hook runs: hooks may be slow (that is why they exist).
-      await lease.release(state.destroyConnection);
+      const released = lease.release(state.destroyConnection);
+      if (released) await released;
     }
 
     if (outcome.committed) {
       // Hooks run in the order they were registered; a rolled-back savepoint's afterRollback
       // hooks run too, since that part of the work never committed.
+      if (tx.commitHooks.length === 0 && state.orphanedRollbackHooks.length === 0) return outcome.value;
       const hooks = [...tx.commitHooks, ...state.orphanedRollbackHooks].sort(byOrder);
       const { commitErrors, rollbackErrors } = await runHooks(hooks);
       warnAboutRollbackHooks(rollbackErrors);
@@ -208,7 +223,7 @@ async function runAttempt<T>(tx: TransactionContext, fn: TransactionCallback<T>)
   const connection = state.lease.connection;
   let value: T;
   try {
-    await connection.query(beginStatement(state.options));
+    await connection.query(state.options.begin);
     if (state.options.timeoutMs !== undefined) {
       await connection.query(SET_TIMEOUTS, [String(state.options.timeoutMs)]);
     }
