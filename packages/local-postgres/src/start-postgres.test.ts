@@ -199,3 +199,50 @@ describe('the Docker engine probe', () => {
     }
   });
 });
+
+describe('process integration', () => {
+  test('a failing test run still exits non-zero (no exit hook overrides the exit code)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = [
+      "import { startPostgres } from './src/index.ts';",
+      "const server = await startPostgres({ providers: ['embedded'], log: false });",
+      'await server.stop();',
+      'process.exitCode = 3;',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(3);
+  });
+
+  test('SIGTERM to a process with no handler of its own stops the server and removes its files', async () => {
+    const { spawn } = await import('node:child_process');
+    const script = [
+      "import { startPostgres } from './src/index.ts';",
+      "const server = await startPostgres({ providers: ['embedded'], log: false });",
+      'console.log(JSON.stringify({ url: server.connectionString, dataDir: server.dataDir }));',
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+    });
+    const started = await new Promise<{ url: string; dataDir: string }>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        if (output.includes('\n')) resolve(JSON.parse(output.split('\n')[0] as string));
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
+    });
+    expect(await query(started.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(existsSync(started.dataDir)).toBe(false);
+    await expect(query(started.url, 'select 1')).rejects.toThrow();
+  });
+});
