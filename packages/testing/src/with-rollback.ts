@@ -21,7 +21,10 @@ const boundTransactions = new WeakMap<Pool, Map<NetworkGuard, ReturnType<typeof 
 
 function transactionFor(pool: Pool, networkGuard: NetworkGuard) {
   let byGuard = boundTransactions.get(pool);
-  if (!byGuard) boundTransactions.set(pool, (byGuard = new Map()));
+  if (!byGuard) {
+    byGuard = new Map();
+    boundTransactions.set(pool, byGuard);
+  }
   let bound = byGuard.get(networkGuard);
   if (!bound) {
     bound = createWithTransaction(pool, { maxAttempts: 1, networkGuard, longTransactionWarningMs: 0 });
