@@ -65,11 +65,12 @@ export class TransactionRetriesExhaustedError extends StrataError {
  * from a failing statement, run it in a nested `withTransaction` (a savepoint).
  */
 export class TransactionAbortedError extends StrataError {
-  constructor() {
+  constructor(scope: 'transaction' | 'savepoint' = 'transaction', options: { cause?: unknown } = {}) {
     super(
       'TRANSACTION_ABORTED',
-      'The transaction was rolled back instead of committed: a statement inside it failed and its error was caught. ' +
+      `The ${scope} was rolled back instead of committed: a statement inside it failed and its error was caught. ` +
         'Wrap statements that may fail in a nested withTransaction (a savepoint), or let the error propagate.',
+      options,
     );
   }
 }

@@ -240,7 +240,7 @@ export class TransactionContext implements Transaction {
 function abortedOr(error: unknown): unknown {
   const mapped = mapDatabaseError(error);
   if (mapped instanceof DatabaseError && mapped.sqlState === '25P02') {
-    return Object.assign(new TransactionAbortedError(), { cause: mapped });
+    return new TransactionAbortedError('savepoint', { cause: mapped });
   }
   return error;
 }
