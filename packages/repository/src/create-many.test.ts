@@ -160,6 +160,9 @@ describe('createMany with COPY', () => {
     expect(ids.every((id) => /^[0-9a-f-]{36}$/.test(id))).toBe(true);
     const stored = await documents.getManyByIds(ids);
     expect(stored.map(({ title, body, tags }) => ({ title, body, tags }))).toEqual(rows);
+    // uuids asked for in upper case are found too.
+    const upper = await documents.getManyByIds(ids.map((id) => id.toUpperCase()));
+    expect(upper.map((document) => document.id)).toEqual(ids);
   });
 
   it('uses ids the rows carry', async () => {

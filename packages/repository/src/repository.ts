@@ -125,6 +125,15 @@ const KEY_ALIAS = '__strata_key_';
 // ids up front instead of retrying the cheaper path.
 const SEQUENCE_CONTENTION_BACKOFF_MS = 60_000;
 
+const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
+
+// Ids are matched as text: an int8 arrives as a string while callers may pass numbers, and
+// PostgreSQL prints uuids in lower case whatever case they were asked in.
+function idKey(id: unknown): string {
+  const text = String(id);
+  return UUID.test(text) ? text.toLowerCase() : text;
+}
+
 /**
  * A repository for one model: hot reads (`getById`, `findById`, `getManyByIds`) run as prepared
  * statements through `pool.query` and hydrate models directly; everything else runs through
@@ -237,9 +246,8 @@ export class Repository<M extends Model> {
     const unique = [...new Set(ids)];
     const { rows } = await this.#run(() => this.pool.query(this.#byIdsSql, [unique]));
     const entities = await this.#hydrate(rows, relations);
-    // Keys are compared as text: an int8 id arrives as a string while callers may pass numbers.
-    const byId = new Map(entities.map((entity) => [String(entity[this.#idProperty as keyof M]), entity]));
-    return ids.map((id) => byId.get(String(id)));
+    const byId = new Map(entities.map((entity) => [idKey(entity[this.#idProperty as keyof M]), entity]));
+    return ids.map((id) => byId.get(idKey(id)));
   }
 
   /**
