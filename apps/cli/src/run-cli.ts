@@ -1,7 +1,6 @@
 import { CommanderError } from 'commander';
 import type { CommandContext, CommandOutcome } from './commands/command.js';
 import type { CliConfig } from './config/cli-config.js';
-import { resolveConfig } from './config/resolve-config.js';
 import { passwordOf } from './database/database-url.js';
 import { reportError } from './error-report.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
@@ -26,6 +25,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     async config(flags) {
       if (typeof flags.values.databaseUrl === 'string')
         output.addSecret(passwordOf(flags.values.databaseUrl));
+      // Loaded on first use: --help and usage errors need no zod.
+      const { resolveConfig } = await import('./config/resolve-config.js');
       const resolved: CliConfig = (await resolveConfig({ cwd: io.cwd, env: io.env, flags })).config;
       if (resolved.databaseUrl !== undefined) {
         output.addSecret(passwordOf(resolved.databaseUrl));

@@ -76,9 +76,10 @@ function baseExpression(column: ColumnInfo): string | undefined {
       break;
   }
   if (column.baseCategory === 'S') {
-    // The row number first, so values stay distinct when a short length cuts them.
+    // The row number first, so values stay distinct when a short length cuts them; in hex,
+    // so varchar(3) still holds 4 095 distinct values.
     const length = lengthOf(column);
-    return length === undefined ? "g::text || ' row'" : `left(g::text || ' row', ${length})`;
+    return length === undefined ? "g::text || ' row'" : `left(to_hex(g) || ' row', ${length})`;
   }
   return undefined;
 }
