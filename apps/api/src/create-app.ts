@@ -55,8 +55,12 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    // Shutdown: idle keep-alive sockets close at once, busy ones after their response.
+    // Shutdown: idle keep-alive sockets close at once, busy ones after their response. A
+    // request that arrives on an open connection while draining is still served (with
+    // Connection: close): the pool is open until the drain ends, and the answer stays a
+    // real one rather than Fastify's non-problem 503.
     forceCloseConnections: 'idle',
+    return503OnClosing: false,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -1,0 +1,236 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PACKAGE_ROOT } from './app-config.js';
+import type { OrderResponse } from './order-schemas.js';
+import { http } from './test-support/http.js';
+import { serverUrl } from './test-support/test-server.js';
+import type { UserResponse } from './user-schemas.js';
+
+const MAIN = path.join(PACKAGE_ROOT, 'dist', 'main.js');
+
+/** The real entry point, `node dist/main.js`, as `pnpm start` runs it. */
+class ApiProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[] = [];
+  readonly exited: Promise<number | null>;
+  #waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
+
+  constructor(environment: Record<string, string>) {
+    this.child = spawn(process.execPath, ['--enable-source-maps', MAIN], {
+      cwd: PACKAGE_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let rest = '';
+      stream?.setEncoding('utf8').on('data', (chunk: string) => {
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) this.#add(line);
+      });
+    }
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  #add(line: string): void {
+    this.lines.push(line);
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.match(line)) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  }
+
+  /**
+   * The first log line (seen or to come) whose message is `message` (and, when given, whose
+   * request id is `requestId`); rejects if the process exits first.
+   */
+  waitForMessage(message: RegExp, requestId?: string): Promise<Record<string, unknown>> {
+    const match = (line: string) => {
+      const parsed = parse(line);
+      return (
+        message.test(String(parsed?.msg ?? '')) &&
+        (requestId === undefined || parsed?.requestId === requestId)
+      );
+    };
+    const seen = this.lines.find(match);
+    if (seen) return Promise.resolve(parse(seen) ?? {});
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ match, resolve: (line) => resolve(parse(line) ?? {}) });
+      void this.exited.then((code) =>
+        reject(
+          new Error(`dist/main.js exited (${code}) before logging ${message}:\n${this.lines.join('\n')}`),
+        ),
+      );
+    });
+  }
+
+  /** Starts and waits for "listening"; returns the API's URL. */
+  async listening(): Promise<string> {
+    const line = await this.waitForMessage(/^Strata API listening/);
+    return String(line.url);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+function parse(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+let directory: string;
+
+beforeAll(async () => {
+  // The test runs the build: it must be the build of this source.
+  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
+  const sources = readdirSync(path.join(PACKAGE_ROOT, 'src')).filter(
+    (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+  );
+  const newest = Math.max(...sources.map((file) => statSync(path.join(PACKAGE_ROOT, 'src', file)).mtimeMs));
+  if (built < newest) {
+    throw new Error(`${MAIN} is missing or older than src/: run \`pnpm build\` in apps/api first.`);
+  }
+  directory = await mkdtemp(path.join(os.tmpdir(), 'strata-api-main-'));
+  // As root, PostgreSQL runs as the "postgres" user, which must be able to enter the folder.
+  await chmod(directory, 0o755);
+});
+
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe('pnpm start (dist/main.js) with embedded PostgreSQL', () => {
+  test('data survives a restart; SIGTERM drains HTTP, closes the pool and stops PostgreSQL cleanly', async () => {
+    const dataDir = path.join(directory, 'postgres');
+    const environment = { PORT: '0', STRATA_API_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+
+    const first = new ApiProcess(environment);
+    const firstUrl = await first.listening();
+    expect(firstUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await first.waitForMessage(/^applied 3 migration\(s\)$/);
+    const created = await http(firstUrl, 'POST', '/users', {
+      json: { email: 'keep@example.com', name: 'Keep' },
+    });
+    expect(created.status).toBe(201);
+    const user = created.body as UserResponse;
+    const placed = await http(firstUrl, 'POST', '/orders', {
+      json: { userId: user.id, items: [{ productId: '9', qty: 3 }] },
+    });
+    expect(placed.status).toBe(201);
+
+    expect(await first.stop('SIGTERM'), first.lines.join('\n')).toBe(0);
+    const shutdown = first.lines.map((line) => parse(line)?.msg).filter((msg) => typeof msg === 'string');
+    expect(shutdown.slice(-5), first.lines.join('\n')).toEqual([
+      'shutdown requested',
+      'shutting down: draining HTTP requests',
+      'closing the database pool',
+      'stopping the embedded PostgreSQL',
+      'stopped',
+    ]);
+    // A clean shutdown removes postmaster.pid and says so in the server log.
+    expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+    expect(await readFile(path.join(directory, 'postgres.log'), 'utf8')).toMatch(
+      /database system is shut down/,
+    );
+
+    const second = new ApiProcess(environment);
+    const secondUrl = await second.listening();
+    await second.waitForMessage(/^migrations up to date$/);
+    expect((await http(secondUrl, 'GET', `/users/${user.id}`)).body).toEqual(user);
+    const orders = await http(secondUrl, 'GET', `/users/${user.id}/orders`);
+    expect((orders.body as { items: OrderResponse[] }).items).toEqual([placed.body]);
+
+    // A request under way when SIGTERM arrives is finished, not cut.
+    const body = JSON.stringify({ email: 'late@example.com', name: 'Late' });
+    const { port } = new URL(secondUrl);
+    const pending = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/users',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-request-id': 'drain-check',
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      // The rest is sent once the server is draining (below).
+      second
+        .waitForMessage(/^shutting down: draining HTTP requests$/)
+        .then(() => req.end(body.slice(10)), reject);
+    });
+    await second.waitForMessage(/^incoming request$/, 'drain-check');
+    second.child.kill('SIGTERM');
+    const late = await pending;
+    expect(late.status, `${late.text}\n${second.lines.join('\n')}`).toBe(201);
+    expect(await second.exited, second.lines.join('\n')).toBe(0);
+    expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+
+    // The password the embedded server was set up with never reached a log line.
+    const credentials = JSON.parse(
+      await readFile(path.join(dataDir, 'strata-local-postgres.json'), 'utf8'),
+    ) as {
+      password: string;
+    };
+    expect(credentials.password.length).toBeGreaterThan(10);
+    const output = [...first.lines, ...second.lines];
+    expect(output.filter((line) => line.includes(credentials.password))).toEqual([]);
+    expect(output.some((line) => line.includes('postgres://postgres:***@127.0.0.1:'))).toBe(true);
+  }, 180_000);
+});
+
+describe('pnpm start with a bad configuration', () => {
+  test('a wrong DATABASE_URL password: exits 1 saying why, without the password', async () => {
+    const url = new URL(serverUrl());
+    const realPassword = decodeURIComponent(url.password);
+    url.password = 'Wrong-Secret-Value-42';
+    const api = new ApiProcess({ DATABASE_URL: url.toString(), PORT: '0' });
+    expect(await api.exited).toBe(1);
+    const fatal = api.lines.map(parse).find((line) => line?.level === 60);
+    expect(fatal).toMatchObject({ msg: 'the API could not start', err: { message: expect.any(String) } });
+    const output = api.lines.join('\n');
+    expect(output).toMatch(/password authentication failed/);
+    expect(output).not.toContain('Wrong-Secret-Value-42');
+    expect(output).not.toContain(realPassword);
+  }, 60_000);
+
+  test('invalid variables: exits 1 naming each of them, and never their values', async () => {
+    const api = new ApiProcess({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://u:Secret-Value-7@db/x',
+    });
+    expect(await api.exited).toBe(1);
+    const output = api.lines.join('\n');
+    expect(output).toMatch(/Invalid API configuration/);
+    expect(output).toMatch(/PORT \(port\): must be a port number/);
+    expect(output).toMatch(/LOG_LEVEL \(logLevel\)/);
+    expect(output).toMatch(/DATABASE_URL \(databaseUrl\): must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(output).not.toContain('Secret-Value-7');
+  }, 60_000);
+});
