@@ -1,15 +1,8 @@
-import { access } from 'node:fs/promises';
 import { createPool, type Pool } from '@strata/pool';
+import { withTransaction } from '@strata/transactions';
 import pg from 'pg';
 import type { Benchmark } from '../benchmark.js';
 import { runClosedLoop } from '../closed-loop.js';
-
-// bench/package.json does not depend on @strata/transactions (yet), so turbo does not build
-// it before a run and the import goes by path. It must be the built package: tsx running the
-// TypeScript source adds per-closure overhead the published code does not have. The package
-// resolves @strata/pool to the same module as above, so the ambient connection is shared.
-const TRANSACTIONS_DIST = new URL('../../../packages/transactions/dist/index.js', import.meta.url);
-type TransactionsModule = typeof import('../../../packages/transactions/dist/index.js');
 
 const CONCURRENCY = 16;
 const DURATION_MS = 2_000;
@@ -31,7 +24,7 @@ const itemsOf = (orderId: unknown, index: number) => [
 interface State {
   strata: Pool;
   bare: pg.Pool;
-  withTransaction: TransactionsModule['withTransaction'];
+  withTransaction: typeof withTransaction;
 }
 
 type Operation = (state: State, index: number) => Promise<unknown>;
@@ -55,13 +48,7 @@ function versusHandWritten(
     unit: 'tx/s',
     higherIsBetter: true,
     rounds: 5,
-    available: () =>
-      access(TRANSACTIONS_DIST).then(
-        () => true as const,
-        () => ({ skipped: 'build @strata/transactions first: pnpm --filter @strata/transactions build' }),
-      ),
     async setup(context) {
-      const { withTransaction } = (await import(TRANSACTIONS_DIST.href)) as TransactionsModule;
       const url = await context.createDatabase(database);
       const bare = new pg.Pool({ connectionString: url, max: CONCURRENCY });
       await bare.query(
