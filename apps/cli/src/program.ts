@@ -71,9 +71,16 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
     })
     .addHelpText('after', ROOT_HELP);
 
+  // Every migrate and deploy command takes --dir and --database-url, so scripts can pass both
+  // everywhere; new, lint and check-design never connect.
   const common = (command: Command, { database = true } = {}): Command => {
     command.option('--dir <path>', 'migrations folder (default: ./migrations, STRATA_MIGRATIONS_DIR)');
-    if (database) command.option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL)');
+    command.option(
+      '--database-url <url>',
+      database
+        ? 'PostgreSQL URL (default: DATABASE_URL)'
+        : 'accepted for uniform scripts; not used (no database needed)',
+    );
     return command
       .option('--config <file>', 'config file (default: ./strata.config.{ts,mts,mjs,js,json}, STRATA_CONFIG)')
       .option('--json', 'print machine-readable JSON on stdout');

@@ -20,9 +20,8 @@ export interface PgBouncerDetection {
  * 1. The admin console. PgBouncer answers the database name `pgbouncer` itself: it runs
  *    `SHOW VERSION` for admin and stats users, and refuses other users with its own error.
  *    PostgreSQL instead reports that database `pgbouncer` does not exist (SQLSTATE 3D000).
- * 2. Backend identity. Five consecutive `select pg_backend_pid()` on one client connection
- *    return one pid from PostgreSQL (or a session-mode pooler); different pids prove
- *    transaction (or statement) pooling, whatever the pooler is.
+ * 2. Backend identity (`poolingMode`): a connection's backend pid never changes on
+ *    PostgreSQL or behind a session-mode pooler; behind transaction pooling it does.
  */
 export async function detectPgBouncer(
   client: SqlClient,
@@ -63,7 +62,8 @@ export async function detectPgBouncer(
     } else {
       const message = error instanceof Error ? error.message : String(error);
       const cause = (error as { cause?: { message?: unknown } }).cause;
-      const full = `${message} ${typeof cause?.message === 'string' ? cause.message : ''}`;
+      const causeMessage = typeof cause?.message === 'string' ? cause.message : '';
+      const full = message.includes(causeMessage) ? message : `${message} ${causeMessage}`;
       if (/pgbouncer|not allowed|no such database/i.test(full)) {
         detected = true;
         evidence.push(
@@ -77,17 +77,39 @@ export async function detectPgBouncer(
     await admin?.end();
   }
 
-  const pids = new Set<number>();
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-    pids.add(Number(rows[0]?.pid));
-  }
-  const pooling = pids.size > 1 ? 'transaction' : 'session-or-none';
-  if (pids.size > 1) {
+  const pooling = await poolingMode(client, connectionString);
+  if (pooling === 'transaction') {
     detected = true;
-    evidence.push(`consecutive transactions on one connection ran on ${pids.size} different server backends`);
+    evidence.push(
+      'transaction pooling: after another connection took its server backend, this connection ran on a different one',
+    );
   } else {
-    evidence.push('consecutive transactions on one connection ran on the same server backend');
+    evidence.push('this connection kept its server backend across transactions');
   }
   return { detected, pooling, version, evidence };
+}
+
+/**
+ * Detects transaction (or statement) pooling, whatever the pooler: connection A reads its
+ * backend pid; connection B opens a transaction and so holds a server backend (a pooler
+ * hands it the one A just released); A reads its pid again. On PostgreSQL, or behind session
+ * pooling, A's pid is the same both times; behind transaction pooling it moved.
+ */
+async function poolingMode(
+  a: SqlClient,
+  connectionString: string,
+): Promise<'transaction' | 'session-or-none'> {
+  const pid = async (client: SqlClient): Promise<number> =>
+    Number((await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid);
+  const first = await pid(a);
+  const b = await connect(connectionString, 'strata-doctor', { connectTimeoutMs: 5_000 });
+  try {
+    await b.query('begin');
+    await pid(b);
+    const second = await pid(a);
+    await b.query('rollback');
+    return first === second ? 'session-or-none' : 'transaction';
+  } finally {
+    await b.end();
+  }
 }

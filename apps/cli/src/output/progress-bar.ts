@@ -21,11 +21,11 @@ export const silentProgress: Progress = {
   stop() {},
 };
 
-const WIDTH = 24;
+const WIDTH = 20;
 
 /**
- * A one-line bar redrawn in place (`\r`), with the current step, its label and the seconds
- * it has run so far, refreshed every 250 ms while a step runs. Only for terminals: the
+ * A one-line bar redrawn in place (`\r`), with the current step, the seconds it has run so
+ * far and its label, refreshed every 250 ms while a step runs. Only for terminals: the
  * caller decides (see `Output.progress`).
  */
 export function createProgressBar(stream: ProgressStream, title: string, total: number): Progress {
@@ -38,7 +38,8 @@ export function createProgressBar(stream: ProgressStream, title: string, total: 
     const done = size === 0 ? 0 : Math.min(1, (current - 1) / size);
     const filled = Math.round(done * WIDTH);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const text = `${title} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${current}/${size} ${label} ${seconds}s`;
+    // The label goes last, so a narrow terminal cuts the label rather than the numbers.
+    const text = `${title} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${current}/${size} ${seconds}s ${label}`;
     const columns = stream.columns ?? 100;
     stream.write(`\r\x1b[2K${text.length > columns - 1 ? `${text.slice(0, columns - 2)}…` : text}`);
     drawn = true;
