@@ -24,6 +24,15 @@ describe('errorToProblem', () => {
       slug: 'database-unavailable',
       retryAfterSeconds: 5,
     });
+    const check = mapDatabaseError(
+      Object.assign(new Error('new row violates check constraint "order_items_qty_check"'), {
+        code: '23514',
+        severity: 'ERROR',
+        constraint: 'order_items_qty_check',
+        table: 'order_items',
+      }),
+    );
+    expect(errorToProblem(check)).toMatchObject({ slug: 'constraint-violation', serverFault: false });
     const retries = new TransactionRetriesExhaustedError(3, new Error('could not serialize access'));
     expect(errorToProblem(retries)).toMatchObject({ slug: 'try-again', retryAfterSeconds: 1 });
   });

@@ -1,4 +1,10 @@
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createMigrator } from '@strata/migrate';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { MIGRATIONS_DIRECTORY } from './app-config.js';
+import { checkReadiness } from './readiness.js';
 import { http } from './test-support/http.js';
 import { startTestServer, type TestServer } from './test-support/test-server.js';
 
@@ -35,6 +41,33 @@ describe('health', () => {
     const after = await call('GET', '/health/ready');
     expect(after.status).toBe(200);
     expect(after.body).toEqual({ status: 'ready', database: 'ok', pendingMigrations: [] });
+  });
+
+  test('a pending contract migration does not make the API unready: it runs after the deploy', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'strata-api-contract-'));
+    try {
+      for (const file of await readdir(MIGRATIONS_DIRECTORY)) {
+        await copyFile(path.join(MIGRATIONS_DIRECTORY, file), path.join(directory, file));
+      }
+      await writeFile(
+        path.join(directory, '004_users_contract_drop_name_length.sql'),
+        '-- migrate:up\nALTER TABLE users DROP CONSTRAINT users_name_length;\n',
+      );
+      const migrator = createMigrator({ directory, knex: api.server.pool.knex });
+      const status = await migrator.status();
+      // Waiting for the deploy gate (`blocked`), not applied.
+      expect(status.migrations.map((migration) => [migration.name, migration.state])).toContainEqual([
+        '004_users_contract_drop_name_length',
+        'blocked',
+      ]);
+      expect(await checkReadiness(api.server.pool, migrator)).toEqual({
+        ready: true,
+        database: 'ok',
+        pendingMigrations: [],
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
 
