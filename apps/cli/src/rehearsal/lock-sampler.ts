@@ -75,7 +75,11 @@ export class LockSampler {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      if (this.window) await this.sample();
+      try {
+        if (this.window) await this.sample();
+      } catch {
+        // A failed sample (the session died) is reported by end(), which samples again.
+      }
       await sleep(this.intervalMs);
     }
   }
@@ -83,23 +87,25 @@ export class LockSampler {
   private sampling: Promise<void> | undefined;
 
   private sample(): Promise<void> {
-    // One query at a time on the sampler's session.
-    this.sampling = (this.sampling ?? Promise.resolve()).then(async () => {
-      const window = this.window;
-      if (!window) return;
-      const { rows } = await this.client.query<{ relation: string; mode: string }>(
-        `select l.relation::int8 as relation, l.mode
+    // One query at a time on the sampler's session; a failed sample does not poison the next.
+    this.sampling = (this.sampling ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const window = this.window;
+        if (!window) return;
+        const { rows } = await this.client.query<{ relation: string; mode: string }>(
+          `select l.relation::int8 as relation, l.mode
          from pg_locks l
          where l.locktype = 'relation' and l.granted
            and l.database = (select oid from pg_database where datname = current_database())
            and l.pid <> pg_backend_pid() and l.pid <> all($1::int[])`,
-        [this.ignoredPids],
-      );
-      window.record(
-        performance.now(),
-        rows.map((row) => ({ relation: Number(row.relation), mode: row.mode })),
-      );
-    });
+          [this.ignoredPids],
+        );
+        window.record(
+          performance.now(),
+          rows.map((row) => ({ relation: Number(row.relation), mode: row.mode })),
+        );
+      });
     return this.sampling;
   }
 }
