@@ -273,3 +273,53 @@ describe('rollback and checksums', () => {
     }
   }, 90_000);
 });
+
+describe('TypeScript migrations', () => {
+  test('a .ts backfill with batchUpdate runs under `migrate up` on this Node, through tsx', async () => {
+    const own = await createTestDatabase('ts');
+    try {
+      const env = { DATABASE_URL: own.url };
+      await folder.write(
+        'typescript/001_users_expand_create_users.sql',
+        sqlMigration(
+          'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, email_lower text);',
+          'DROP TABLE users;',
+        ),
+      );
+      const dir = `${folder.path}/typescript`;
+      expect((await strata(['migrate', 'up', '--dir', dir], { env })).code).toBe(0);
+      await own.query(
+        "insert into users (id, email) select g, 'User' || g || '@Example.com' from generate_series(1, 250) g",
+      );
+      await folder.write(
+        'typescript/002_users_backfill_email_lower.ts',
+        `import type { Knex } from 'knex';
+import { batchUpdate } from '@strata/migrate';
+
+export const config = { transaction: false };
+
+export async function up(knex: Knex): Promise<void> {
+  await batchUpdate(knex, {
+    table: 'users',
+    set: { email_lower: knex.raw('lower(email)') },
+    where: { email_lower: null },
+    batchSize: 100,
+  });
+}
+`,
+      );
+      const up = await strata(['migrate', 'up', '--dir', dir, '--json'], { env });
+      expect(up.code).toBe(0);
+      expect(up.json()).toMatchObject({
+        applied: [{ name: '002_users_backfill_email_lower', phase: 'backfill', transactional: false }],
+      });
+      expect(
+        await own.query(
+          "select count(*)::int as done from users where email_lower = lower(email) and email_lower like 'user%@example.com'",
+        ),
+      ).toEqual([{ done: 250 }]);
+    } finally {
+      await own.drop();
+    }
+  }, 60_000);
+});
