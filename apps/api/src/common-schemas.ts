@@ -15,6 +15,18 @@ export const idSchema = z
   .refine((value) => /^[0-9]+$/.test(value) && BigInt(value) <= MAX_BIGINT, 'is too large for an id')
   .meta({ description: 'A positive 64-bit integer, as a decimal string', example: '42' });
 
+/**
+ * An id in a response. Responses are encoded through their schema on every request, so this
+ * one only documents the format; the values come from the database and need no checking.
+ */
+export const idOutputSchema = z
+  .string()
+  .meta({
+    description: 'A positive 64-bit integer, as a decimal string',
+    example: '42',
+    pattern: '^[1-9][0-9]*$',
+  });
+
 /** `/…/:id` path parameters. */
 export const idParamsSchema = z.strictObject({ id: idSchema });
 
@@ -35,8 +47,8 @@ export const cursorSchema = z
   .optional()
   .meta({ description: 'The nextCursor of the previous page; omit for the first page' });
 
-/** A timestamp in responses (ISO 8601, UTC). */
-export const timestampSchema = z.iso.datetime();
+/** A timestamp in responses (ISO 8601, UTC); documented, not re-checked on every response. */
+export const timestampSchema = z.string().meta({ format: 'date-time', example: '2026-01-31T12:00:00.000Z' });
 
 /** The shape of every page: the items, and the cursor of the next page (null on the last). */
 export function pageSchema<T extends z.ZodType>(item: T) {

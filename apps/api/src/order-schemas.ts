@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { idSchema, pageSchema, timestampSchema } from './common-schemas.js';
+import { idOutputSchema, idSchema, pageSchema, timestampSchema } from './common-schemas.js';
 import { ORDER_STATUSES, type Order } from './order-model.js';
 
 export const orderItemSchema = z
-  .object({ id: idSchema, productId: idSchema, qty: z.int() })
+  .object({ id: idOutputSchema, productId: idOutputSchema, qty: z.int() })
   .meta({ id: 'OrderItem' });
 
 /** An order as the API returns it, always with its items. */
 export const orderSchema = z
   .object({
-    id: idSchema,
-    userId: idSchema,
+    id: idOutputSchema,
+    userId: idOutputSchema,
     status: z.enum(ORDER_STATUSES),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,

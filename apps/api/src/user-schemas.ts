@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorSchema, idSchema, limitSchema, pageSchema, timestampSchema } from './common-schemas.js';
+import { cursorSchema, idOutputSchema, limitSchema, pageSchema, timestampSchema } from './common-schemas.js';
 import type { User } from './user-model.js';
 import { USER_SORTS } from './user-repository.js';
 
@@ -21,7 +21,7 @@ const versionSchema = z
 /** A user as the API returns it. */
 export const userSchema = z
   .object({
-    id: idSchema,
+    id: idOutputSchema,
     email: z.string(),
     name: z.string(),
     version: z.int().meta({ description: 'Increases with every change; send it back to update (If-Match)' }),
