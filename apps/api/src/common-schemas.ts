@@ -19,13 +19,11 @@ export const idSchema = z
  * An id in a response. Responses are encoded through their schema on every request, so this
  * one only documents the format; the values come from the database and need no checking.
  */
-export const idOutputSchema = z
-  .string()
-  .meta({
-    description: 'A positive 64-bit integer, as a decimal string',
-    example: '42',
-    pattern: '^[1-9][0-9]*$',
-  });
+export const idOutputSchema = z.string().meta({
+  description: 'A positive 64-bit integer, as a decimal string',
+  example: '42',
+  pattern: '^[1-9][0-9]*$',
+});
 
 /** `/…/:id` path parameters. */
 export const idParamsSchema = z.strictObject({ id: idSchema });
