@@ -120,7 +120,9 @@ const getUser: Benchmark<State> = {
   baseline: `minimal Fastify route + bare pg GET /users/:id (c${CONNECTIONS})`,
   unit: 'req/s',
   higherIsBetter: true,
-  rounds: 5,
+  // Seven pairs of 3 s rounds: HTTP load on a shared 2-core machine is noisy, and the ratio is
+  // the median of the per-round ratios.
+  rounds: 7,
   async setup(context) {
     const connectionString = await context.createDatabase('bench_api');
     const { startServer } = await import('@strata/api');
