@@ -42,7 +42,8 @@ export function copyFieldEncoder(kind: ColumnKind): CopyFieldEncoder {
  * would send an array literal, which json columns reject) and timestamptz gets ISO 8601.
  */
 export function toParameterText(value: unknown, kind: ColumnKind): string {
-  if (typeof value === 'boolean') return value ? 't' : 'f';
+  // As node-postgres sends booleans: a text column stores "true", a boolean column reads it.
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'string') return value;
   if (kind === 'json') return stringifyJson(value);
@@ -56,7 +57,12 @@ export function toParameterText(value: unknown, kind: ColumnKind): string {
 
 /** JSON for a json/jsonb column; `undefined` and functions are not JSON. */
 export function stringifyJson(value: unknown): string {
-  const json = JSON.stringify(value);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new CopyValueError(`the value cannot be written as JSON (${(error as Error).message})`);
+  }
   if (json === undefined) throw new CopyValueError(`a ${typeof value} is not JSON`);
   return json;
 }

@@ -11,15 +11,9 @@ import {
   type QueryBuilder,
 } from 'objection';
 import type { Id } from './base-model.js';
-import { copyChunks, type RowEncoder } from './copy-chunks.js';
 import { copyFromStdin } from './copy-from-stdin.js';
-import {
-  COPY_NULL,
-  type CopyFieldEncoder,
-  CopyValueError,
-  copyFieldEncoder,
-  stringifyJson,
-} from './copy-text-format.js';
+import { type CopyColumn, CopyRows } from './copy-rows.js';
+import { CopyValueError, stringifyJson } from './copy-text-format.js';
 import { copyWithSequenceDefault, type SequenceCopyClient } from './copy-with-sequence-default.js';
 import { keysetCondition } from './keyset-condition.js';
 import { KeysetCursorCodec } from './keyset-cursor.js';
@@ -353,13 +347,11 @@ export class Repository<M extends Model> {
     const description = await this.#describe();
     for (const field of fields) this.#assertWritableField(field, description);
     const now = new Date();
-    const columns: { column: ColumnDescription; field: string | undefined; constant?: Date }[] = fields.map(
-      (field) => {
-        const column = description.columns.get(this.#column(field));
-        if (!column) throw this.#notAColumn(field, 'write');
-        return { column, field };
-      },
-    );
+    const columns: CopyColumn[] = fields.map((field) => {
+      const column = description.columns.get(this.#column(field));
+      if (!column) throw this.#notAColumn(field, 'write');
+      return { column, field };
+    });
     for (const timestamp of [CREATED_AT, UPDATED_AT]) {
       const column = description.columns.get(timestamp);
       if (column && !columns.some((entry) => entry.column.name === timestamp)) {
@@ -509,16 +501,22 @@ export class Repository<M extends Model> {
 
   async #insertMany(
     rows: readonly Record<string, unknown>[],
-    columns: readonly { column: ColumnDescription; field: string | undefined; constant?: Date }[],
+    columns: readonly CopyColumn[],
   ): Promise<IdOf<M>[]> {
-    const values = rows.map((row) => {
+    const values = rows.map((row, index) => {
       const record: Record<string, unknown> = {};
       for (const { column, field, constant } of columns) {
         const value = field === undefined ? constant : row[field];
-        record[column.name] =
-          column.kind === 'json' && value !== null && typeof value !== 'string'
-            ? stringifyJson(value)
-            : value;
+        record[column.name] = value;
+        // node-postgres would send an array as an array literal, which json columns reject.
+        if (column.kind === 'json' && value !== null && value !== undefined && typeof value !== 'string') {
+          try {
+            record[column.name] = stringifyJson(value);
+          } catch (error) {
+            if (!(error instanceof CopyValueError)) throw error;
+            throw new InvalidRowsError(this.entity, `row ${index}, field "${field}": ${error.message}`);
+          }
+        }
       }
       return record;
     });
@@ -531,7 +529,7 @@ export class Repository<M extends Model> {
 
   async #copyMany(
     rows: readonly Record<string, unknown>[],
-    columns: readonly { column: ColumnDescription; field: string | undefined; constant?: Date }[],
+    columns: readonly CopyColumn[],
     description: TableDescription,
   ): Promise<IdOf<M>[]> {
     const knexClient = this.pool.knex.client as unknown as {
@@ -547,48 +545,17 @@ export class Repository<M extends Model> {
           'sequence (serial or identity) and is not a uuid. Give every row an id.',
       );
     }
-    const encoders = columns.map(({ column, constant }) => {
-      const encode = copyFieldEncoder(column.kind);
-      if (constant === undefined) return encode;
-      const text = encode(constant);
-      return () => text;
-    });
-    const fields = columns.map((entry) => entry.field);
-    const width = encoders.length;
-    let ids: readonly unknown[] | undefined;
-    const encodeRow: RowEncoder = (index, texts) => {
-      const row = rows[index] as Record<string, unknown>;
-      let column = 0;
-      try {
-        for (; column < width; column++) {
-          const field = fields[column];
-          texts[column] = (encoders[column] as CopyFieldEncoder)(
-            field === undefined ? undefined : row[field],
-          );
-        }
-      } catch (error) {
-        if (!(error instanceof CopyValueError)) throw error;
-        throw new InvalidRowsError(this.entity, `row ${index}, field "${fields[column]}": ${error.message}`);
-      }
-      if (ids) {
-        const id = ids[index];
-        texts[width] = id === null || id === undefined ? COPY_NULL : String(id);
-      }
-    };
-    const table = quoteIdentifier(this.#table);
-    const columnList = columns.map((entry) => quoteIdentifier(entry.column.name));
+    const batch = new CopyRows(this.entity, this.#table, rows, columns);
     const connection = await knexClient.acquireConnection();
     try {
       if (idGiven) {
-        await copyFromStdin(
-          connection,
-          `copy ${table} (${columnList.join(', ')}) from stdin`,
-          copyChunks(rows.length, width, encodeRow),
-        );
-        const idField = fields[columns.findIndex((entry) => entry.column.name === this.#idColumn)] as string;
+        const { statement, chunks } = batch.copy();
+        await copyFromStdin(connection, statement, chunks);
+        const idField = columns.find((entry) => entry.column.name === this.#idColumn)?.field as string;
         return rows.map((row) => row[idField] as IdOf<M>);
       }
       const sequence = description.idSequence;
+      let ids: unknown[];
       if (!sequence || !idColumn) {
         ids = rows.map(() => randomUUID());
       } else {
@@ -601,8 +568,7 @@ export class Repository<M extends Model> {
             sequence,
             idType: idColumn.type,
             count: rows.length,
-            statement: `copy ${table} (${columnList.join(', ')}) from stdin`,
-            chunks: copyChunks(rows.length, width, encodeRow),
+            ...batch.copy(),
           });
           if (recovered) return recovered as IdOf<M>[];
           // Another session used the sequence meanwhile: take ids up front for a while.
@@ -615,11 +581,8 @@ export class Repository<M extends Model> {
           idColumn.type,
         );
       }
-      await copyFromStdin(
-        connection,
-        `copy ${table} (${[...columnList, quoteIdentifier(this.#idColumn)].join(', ')}) from stdin`,
-        copyChunks(rows.length, width + 1, encodeRow),
-      );
+      const { statement, chunks } = batch.copy({ column: idColumn as ColumnDescription, values: ids });
+      await copyFromStdin(connection, statement, chunks);
       return ids as IdOf<M>[];
     } finally {
       await knexClient.releaseConnection(connection);
