@@ -40,6 +40,21 @@ select 'é'; select 2`;
 });
 
 describe('scanSql', () => {
+  test('scans files of any length after a leading "--" comment (every migration starts with one)', async () => {
+    const sql = `-- migrate:up\n${'select 1;\n'.repeat(400)}-- migrate:down\nselect 2;\n`;
+    const comments = (await scanSql(sql)).filter((t) => t.tokenName === 'SQL_COMMENT');
+    expect(comments.map((c) => [c.text, sql.slice(c.start, c.end)])).toEqual([
+      ['-- migrate:up', '-- migrate:up'],
+      ['-- migrate:down', '-- migrate:down'],
+    ]);
+  });
+
+  test('a long file with a multi-line string still finds its comments', async () => {
+    const sql = `-- migrate:up\nselect 'two\nlines';\n${'select 1;\n'.repeat(20)}-- migrate:down\n`;
+    const comments = (await scanSql(sql)).filter((t) => t.tokenName === 'SQL_COMMENT').map((t) => t.text);
+    expect(comments).toEqual(['-- migrate:up', '-- migrate:down']);
+  });
+
   test('handles tokens that span lines and line comments between them', async () => {
     const sql =
       "select 'a\n\tb' -- first\n/* multi\nline */ -- second\n$x$\n-- not a comment\n$x$; select\t1";

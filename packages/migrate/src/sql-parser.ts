@@ -161,13 +161,32 @@ function blockCommentLength(text: string): number {
  */
 export async function scanSql(sql: string): Promise<SqlToken[]> {
   await loadSqlParser();
+  // The common case: no token spans a line, so the lexer can read the text as it is. This also
+  // keeps "--" comments short: masked (below), a comment runs to the end of the input, and
+  // libpg-query cuts a token's text at about 1 KB, breaking its JSON for any longer file.
+  if (!isBlank(sql)) {
+    try {
+      return scanUnmasked(sql);
+    } catch {
+      // A string, block comment or dollar-quoted body spans lines: scan a masked copy instead.
+    }
+  }
+  return scanMasked(sql);
+}
+
+function scanUnmasked(sql: string): SqlToken[] {
+  const toChar = byteToCharOffsets(sql);
+  const result = callParser(() => scanSync(sql));
+  return result.tokens.map((token) => {
+    const start = toChar(token.start);
+    const end = toChar(token.end);
+    return { tokenName: token.tokenName, text: sql.slice(start, end), start, end };
+  });
+}
+
+function scanMasked(sql: string): SqlToken[] {
   const tokens: SqlToken[] = [];
   let offset = 0;
-  // libpg-query 17.3 writes token text into its JSON without escaping control characters,
-  // so a token spanning a newline or tab breaks JSON.parse. The lexer therefore sees a copy
-  // with control characters turned into spaces (same byte offsets; texts come from the
-  // original). The one place that changes lexing is a "--" comment, which a newline ends:
-  // when a comment runs past a newline, it is cut there and the rest is scanned again.
   while (offset < sql.length) {
     const rest = sql.slice(offset);
     if (isBlank(rest)) break;
