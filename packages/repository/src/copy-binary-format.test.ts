@@ -1,4 +1,5 @@
 import { createPool, type Pool } from '@strata/pool';
+import { withTransaction } from '@strata/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseModel } from './base-model.js';
 import { binaryFieldWriter } from './copy-binary-format.js';
@@ -46,7 +47,9 @@ async function writeBothWays(
     createRepository(pool, Copied, { copyThreshold: 1 }).createMany(seqRows as never[]),
   );
   await createRepository(pool, Inserted, { copyThreshold: 1_000_000 }).createMany(seqRows as never[]);
-  const copy = statements.find((statement) => statement.startsWith('copy ')) ?? '';
+  // The COPY that stored the rows is the last one (a binary attempt that met a value without an
+  // exact binary form is rolled back and run again as text).
+  const copy = statements.filter((statement) => statement.startsWith('copy ')).at(-1) ?? '';
   const names = Object.keys(seqRows[0] ?? {}).filter((name) => name !== 'seq');
   const select = (table: string) =>
     pool.query<Row>(
@@ -165,6 +168,26 @@ describe('binary COPY', () => {
     }
   });
 
+  it('inside a transaction, picks the format before the COPY so nothing is rolled back', async () => {
+    const copying = createRepository(pool, Copied, { copyThreshold: 1 });
+    await pool.query('truncate copied');
+    const statements = await countStatements(() =>
+      withTransaction(pool, async () => {
+        await copying.createMany([{ seq: 1, amount: '1e5' } as never, { seq: 2, amount: '2' } as never]);
+        await copying.createMany([{ seq: 3, amount: '3.5' } as never]);
+      }),
+    );
+    const copies = statements.filter((statement) => statement.startsWith('copy '));
+    expect(copies.map((statement) => statement.endsWith('with (format binary)'))).toEqual([false, true]);
+    expect(statements.some((statement) => /rollback/i.test(statement))).toBe(false);
+    const { rows } = await pool.query('select seq, amount::text from copied order by seq');
+    expect(rows).toEqual([
+      { seq: 1, amount: '100000' },
+      { seq: 2, amount: '2' },
+      { seq: 3, amount: '3.5' },
+    ]);
+  });
+
   it('applies the column type modifiers (numeric scale, varchar length) as the text format does', async () => {
     const { format, copied } = await writeBothWays([{ ...FULL_ROW, exact: '1.005' }]);
     expect(format).toBe('binary');
@@ -173,6 +196,21 @@ describe('binary COPY', () => {
       { seq: 1, code: 'x'.repeat(41) } as never,
     ]);
     await expect(tooLong).rejects.toMatchObject({ sqlState: '22001' });
+  });
+
+  it('rejects a NUL character in text as INSERT does', async () => {
+    let error: unknown;
+    const statements = await countStatements(async () => {
+      error = await createRepository(pool, Copied, { copyThreshold: 1 })
+        .createMany([{ seq: 1, label: 'a\0b' } as never])
+        .catch((caught: unknown) => caught);
+    });
+    expect(statements.some((statement) => statement.endsWith('with (format binary)'))).toBe(true);
+    expect(error).toMatchObject({ sqlState: '22021' });
+    const insert = createRepository(pool, Inserted, { copyThreshold: 1_000 }).createMany([
+      { seq: 1, label: 'a\0b' } as never,
+    ]);
+    await expect(insert).rejects.toMatchObject({ sqlState: '22021' });
   });
 
   it('accepts only values with one exact binary form', () => {

@@ -24,7 +24,6 @@ export interface BinaryFieldWriter {
 }
 
 const INT_TEXT = /^-?\d{1,19}$/;
-const NUMERIC_TEXT = /^-?\d{1,1000}(\.\d{1,1000})?$/;
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TWO_TO_32 = 4_294_967_296;
 const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
@@ -74,10 +73,11 @@ const boolWriter: BinaryFieldWriter = {
 };
 
 // Text as node-postgres would send it: strings as they are, numbers and bigints in decimal,
-// booleans as "true"/"false". NUL is not valid in PostgreSQL text; the text path reports it.
+// booleans as "true"/"false". (PostgreSQL verifies the encoding of binary text as of text
+// input, so a NUL character fails the same way in both formats.)
 const textWriter: BinaryFieldWriter = {
   accepts: (value) =>
-    (typeof value === 'string' && !value.includes('\0')) ||
+    typeof value === 'string' ||
     typeof value === 'number' ||
     typeof value === 'bigint' ||
     typeof value === 'boolean',
@@ -105,16 +105,38 @@ const timestamptzWriter: BinaryFieldWriter = {
     const high = Math.floor(milliseconds / TWO_TO_32);
     const lowProduct = (milliseconds - high * TWO_TO_32) * 1000;
     const carry = Math.floor(lowProduct / TWO_TO_32);
-    return writeInt32(buffer, writeInt32(buffer, offset, high * 1000 + carry), lowProduct - carry * TWO_TO_32);
+    return writeInt32(
+      buffer,
+      writeInt32(buffer, offset, high * 1000 + carry),
+      lowProduct - carry * TWO_TO_32,
+    );
   },
 };
+
+// `-?digits(.digits)?`, at most 1000 digits on either side: what numericWriter can write.
+function isPlainDecimal(text: string): boolean {
+  const length = text.length;
+  let index = text.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const integerStart = index;
+  while (index < length && isDigit(text.charCodeAt(index))) index++;
+  const integerDigits = index - integerStart;
+  if (integerDigits === 0 || integerDigits > 1000) return false;
+  if (index === length) return true;
+  if (text.charCodeAt(index) !== 46) return false; // '.'
+  const fractionStart = ++index;
+  while (index < length && isDigit(text.charCodeAt(index))) index++;
+  const fractionDigits = index - fractionStart;
+  return index === length && fractionDigits > 0 && fractionDigits <= 1000;
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
 
 // A plain decimal ("-12.50", or a number whose String() is one): digits in base 10000 around
 // the decimal point, the scale taken from the fraction as written (so "1.50" stays 1.50).
 const numericWriter: BinaryFieldWriter = {
   accepts(value) {
-    if (typeof value === 'number') return Number.isFinite(value) && NUMERIC_TEXT.test(String(value));
-    return typeof value === 'string' && NUMERIC_TEXT.test(value);
+    if (typeof value === 'number') return Number.isFinite(value) && isPlainDecimal(String(value));
+    return typeof value === 'string' && isPlainDecimal(value);
   },
   // 8 header bytes and 2 per group of four digits; a group can straddle the decimal point.
   size: (value) => 8 + 2 * (Math.ceil(String(value).length / 4) + 1),
@@ -158,7 +180,8 @@ const numericWriter: BinaryFieldWriter = {
     offset = writeInt16(buffer, offset, digits === 0 ? 0 : integerGroups - 1 - first);
     offset = writeInt16(buffer, offset, negative && digits > 0 ? 0x4000 : 0);
     offset = writeInt16(buffer, offset, fractionLength);
-    for (let index = first; index < end; index++) offset = writeInt16(buffer, offset, GROUPS[index] as number);
+    for (let index = first; index < end; index++)
+      offset = writeInt16(buffer, offset, GROUPS[index] as number);
     return offset;
   },
 };
@@ -201,7 +224,7 @@ function jsonText(value: unknown): string {
 function jsonWriter(versioned: boolean): BinaryFieldWriter {
   return {
     accepts(value) {
-      if (typeof value === 'string') return !value.includes('\0');
+      if (typeof value === 'string') return true;
       try {
         return typeof JSON.stringify(value) === 'string';
       } catch {
@@ -249,16 +272,35 @@ const CHUNK_SIZE = 64 * 1024;
 /** Reads the value of `column` in row `index` (undefined and null both mean NULL). */
 export type ValueAt = (index: number, column: number) => unknown;
 
+/** Thrown by `copyBinaryChunks` when `checkValues` finds a value its writer does not accept. */
+export class BinaryFormatMismatch extends Error {
+  constructor() {
+    super('a value has no exact binary form; use the text format');
+  }
+}
+
+/** How `copyBinaryChunks` reads rows. */
+export interface BinaryRowSource {
+  count: number;
+  valueAt: ValueAt;
+  /** Called before each row is read, e.g. to validate it. */
+  beforeRow?: (index: number) => void;
+  /**
+   * Check each value with its writer's `accepts` while writing, throwing BinaryFormatMismatch
+   * at the first one that fails (when the values were not all checked beforehand).
+   */
+  checkValues?: boolean;
+}
+
 /**
- * The binary COPY stream of `count` rows in Buffers of about 64 KiB: the signature, then per
- * row the field count and each field as a length word and its bytes (-1 for NULL), then the
- * trailer. Every value must have been `accepts`-checked by its writer.
+ * The binary COPY stream of the rows in Buffers of about 64 KiB: the signature, then per row
+ * the field count and each field as a length word and its bytes (-1 for NULL), then the trailer.
  */
 export function* copyBinaryChunks(
-  count: number,
   writers: readonly BinaryFieldWriter[],
-  valueAt: ValueAt,
+  source: BinaryRowSource,
 ): Generator<Buffer> {
+  const { count, valueAt, beforeRow, checkValues = false } = source;
   const width = writers.length;
   const values = new Array<unknown>(width);
   const texts = new Array<string | undefined>(width);
@@ -267,6 +309,7 @@ export function* copyBinaryChunks(
   offset = writeInt32(buffer, offset, 0); // flags
   offset = writeInt32(buffer, offset, 0); // header extension length
   for (let index = 0; index < count; index++) {
+    beforeRow?.(index);
     let bound = 2;
     for (let column = 0; column < width; column++) {
       const value = valueAt(index, column);
@@ -277,6 +320,7 @@ export function* copyBinaryChunks(
         continue;
       }
       const writer = writers[column] as BinaryFieldWriter;
+      if (checkValues && !writer.accepts(value)) throw new BinaryFormatMismatch();
       if (writer.text) {
         const text = writer.text(value);
         texts[column] = text;

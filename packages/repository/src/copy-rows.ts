@@ -2,6 +2,7 @@ import { type BinaryFieldWriter, binaryFieldWriter, copyBinaryChunks } from './c
 import { copyChunks } from './copy-chunks.js';
 import { COPY_NULL, type CopyFieldEncoder, CopyValueError, copyFieldEncoder } from './copy-text-format.js';
 import { InvalidRowsError } from './repository-errors.js';
+import { assertRowFields } from './row-fields.js';
 import { quoteIdentifier } from './sql-identifier.js';
 import type { ColumnDescription } from './table-description.js';
 
@@ -19,6 +20,20 @@ export interface CopyStatement {
   chunks: Iterable<Buffer>;
 }
 
+export interface CopyRowsOptions {
+  /** The fields every row must define (those of row 0). */
+  fields: readonly string[];
+  /**
+   * `upfront`: check every row's fields and every value's binary form before the COPY starts,
+   * so the COPY itself cannot fail on them — for a COPY inside someone else's transaction.
+   * `streaming`: check while the rows stream, in the same pass as encoding; a bad row aborts
+   * the COPY (InvalidRowsError), and a value without an exact binary form aborts it with
+   * BinaryFormatMismatch, to be run again with `copy(ids, 'text')` — for a COPY in a
+   * transaction of the caller's own, which it can roll back.
+   */
+  validate: 'upfront' | 'streaming';
+}
+
 /**
  * The COPY of a batch of rows, with or without an extra id column. It uses the binary format
  * when every column's type has a binary writer and every value is one the writer accepts (the
@@ -29,6 +44,8 @@ export class CopyRows {
   readonly #table: string;
   readonly #rows: readonly Record<string, unknown>[];
   readonly #columns: readonly CopyColumn[];
+  readonly #streaming: boolean;
+  readonly #checkRow: ((index: number) => void) | undefined;
   readonly #binaryWriters: BinaryFieldWriter[] | undefined;
 
   constructor(
@@ -36,45 +53,73 @@ export class CopyRows {
     table: string,
     rows: readonly Record<string, unknown>[],
     columns: readonly CopyColumn[],
+    options: CopyRowsOptions,
   ) {
     this.#entity = entity;
     this.#table = table;
     this.#rows = rows;
     this.#columns = columns;
-    this.#binaryWriters = this.#binaryFits();
+    this.#streaming = options.validate === 'streaming';
+    const { fields } = options;
+    const expected = new Set(fields);
+    const checkRow = (index: number) => assertRowFields(entity, rows[index], index, fields, expected);
+    if (this.#streaming) {
+      this.#checkRow = (index) => {
+        if (index > 0) checkRow(index);
+      };
+      this.#binaryWriters = this.#binaryWritersFor(false);
+    } else {
+      for (let index = 1; index < rows.length; index++) checkRow(index);
+      this.#checkRow = undefined;
+      this.#binaryWriters = this.#binaryWritersFor(true);
+    }
   }
 
-  /** The COPY of the rows; with `ids`, their values go into the extra column `ids.column`. */
-  copy(ids?: { column: ColumnDescription; values: readonly unknown[] }): CopyStatement {
+  /**
+   * The COPY of the rows; with `ids`, their values go into the extra column `ids.column`.
+   * `format: 'text'` forces the text format.
+   */
+  copy(ids?: { column: ColumnDescription; values: readonly unknown[] }, format?: 'text'): CopyStatement {
     const names = this.#columns.map((entry) => quoteIdentifier(entry.column.name));
     if (ids) names.push(quoteIdentifier(ids.column.name));
     const target = `copy ${quoteIdentifier(this.#table)} (${names.join(', ')}) from stdin`;
     const idWriter = ids ? binaryFieldWriter(ids.column.type) : undefined;
-    if (this.#binaryWriters && (!ids || idWriter)) {
+    if (format !== 'text' && this.#binaryWriters && (!ids || idWriter)) {
       const writers = idWriter ? [...this.#binaryWriters, idWriter] : this.#binaryWriters;
       return {
         statement: `${target} with (format binary)`,
-        chunks: copyBinaryChunks(this.#rows.length, writers, this.#valueReader(ids?.values)),
+        chunks: copyBinaryChunks(writers, {
+          count: this.#rows.length,
+          valueAt: this.#valueReader(ids?.values),
+          ...(this.#checkRow ? { beforeRow: this.#checkRow } : {}),
+          checkValues: this.#streaming,
+        }),
       };
     }
     return { statement: target, chunks: this.#textChunks(ids?.values) };
   }
 
-  // Binary writers for every column, if every value is one they write exactly as the text path would.
-  #binaryFits(): BinaryFieldWriter[] | undefined {
+  // Binary writers for every column, or undefined when a type has none. With `checkRows`,
+  // also undefined when some value has no exact binary form (one pass, row by row).
+  #binaryWritersFor(checkRows: boolean): BinaryFieldWriter[] | undefined {
     const writers: BinaryFieldWriter[] = [];
     for (const { column, field, constant } of this.#columns) {
       const writer = binaryFieldWriter(column.type);
       if (!writer) return undefined;
-      if (field === undefined) {
-        if (constant !== null && constant !== undefined && !writer.accepts(constant)) return undefined;
-      } else {
-        for (const row of this.#rows) {
-          const value = row[field];
-          if (value !== null && value !== undefined && !writer.accepts(value)) return undefined;
-        }
+      if (field === undefined && constant !== null && constant !== undefined && !writer.accepts(constant)) {
+        return undefined;
       }
       writers.push(writer);
+    }
+    if (!checkRows) return writers;
+    const checked = this.#columns.flatMap(({ field }, column) =>
+      field === undefined ? [] : [{ field, writer: writers[column] as BinaryFieldWriter }],
+    );
+    for (const row of this.#rows) {
+      for (const { field, writer } of checked) {
+        const value = row[field];
+        if (value !== null && value !== undefined && !writer.accepts(value)) return undefined;
+      }
     }
     return writers;
   }
@@ -93,6 +138,7 @@ export class CopyRows {
 
   #textChunks(ids: readonly unknown[] | undefined): Iterable<Buffer> {
     const rows = this.#rows;
+    const checkRow = this.#checkRow;
     const fields = this.#columns.map((entry) => entry.field);
     const encoders: CopyFieldEncoder[] = this.#columns.map(({ column, field, constant }) => {
       const encode = copyFieldEncoder(column.kind);
@@ -102,6 +148,7 @@ export class CopyRows {
     });
     const width = encoders.length;
     return copyChunks(rows.length, ids ? width + 1 : width, (index, texts) => {
+      checkRow?.(index);
       const row = rows[index] as Record<string, unknown>;
       let column = 0;
       try {

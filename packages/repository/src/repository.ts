@@ -11,6 +11,7 @@ import {
   type QueryBuilder,
 } from 'objection';
 import type { Id } from './base-model.js';
+import { BinaryFormatMismatch } from './copy-binary-format.js';
 import { copyFromStdin } from './copy-from-stdin.js';
 import { type CopyColumn, CopyRows } from './copy-rows.js';
 import { CopyValueError, stringifyJson } from './copy-text-format.js';
@@ -32,6 +33,7 @@ import {
   type RepositoryOptions as RawRepositoryOptions,
   type ResolvedRepositoryOptions,
 } from './repository-options.js';
+import { assertRowFields, fieldsOfFirstRow } from './row-fields.js';
 import { quoteIdentifier } from './sql-identifier.js';
 import { type ColumnDescription, describeTable, type TableDescription } from './table-description.js';
 import { type FieldFilter, parseFieldFilter } from './where-filter.js';
@@ -343,7 +345,7 @@ export class Repository<M extends Model> {
   async createMany(rows: readonly NewEntity<M>[]): Promise<IdOf<M>[]> {
     if (!Array.isArray(rows)) throw new InvalidRowsError(this.entity, 'createMany() takes an array of rows');
     if (rows.length === 0) return [];
-    const fields = this.#sameFields(rows as readonly Record<string, unknown>[]);
+    const fields = fieldsOfFirstRow(this.entity, rows);
     const description = await this.#describe();
     for (const field of fields) this.#assertWritableField(field, description);
     const now = new Date();
@@ -360,11 +362,13 @@ export class Repository<M extends Model> {
     }
     const useCopy =
       rows.length >= this.options.copyThreshold || rows.length * columns.length > MAX_PARAMETERS;
-    return this.#run(() =>
-      useCopy
-        ? this.#copyMany(rows as readonly Record<string, unknown>[], columns, description)
-        : this.#insertMany(rows as readonly Record<string, unknown>[], columns),
-    );
+    const records = rows as readonly Record<string, unknown>[];
+    if (useCopy) return this.#run(() => this.#copyMany(records, fields, columns, description));
+    const expected = new Set(fields);
+    for (let index = 1; index < records.length; index++) {
+      assertRowFields(this.entity, records[index], index, fields, expected);
+    }
+    return this.#run(() => this.#insertMany(records, columns));
   }
 
   /**
@@ -529,6 +533,7 @@ export class Repository<M extends Model> {
 
   async #copyMany(
     rows: readonly Record<string, unknown>[],
+    fields: readonly string[],
     columns: readonly CopyColumn[],
     description: TableDescription,
   ): Promise<IdOf<M>[]> {
@@ -538,49 +543,61 @@ export class Repository<M extends Model> {
     };
     const idGiven = columns.some((entry) => entry.column.name === this.#idColumn);
     const idColumn = description.columns.get(this.#idColumn);
-    if (!idGiven && !description.idSequence && idColumn?.type !== 'uuid') {
+    const sequence = description.idSequence;
+    if (!idGiven && !sequence && idColumn?.type !== 'uuid') {
       throw new InvalidRowsError(
         this.entity,
         `createMany() of ${rows.length} rows uses COPY, which needs the ids up front, but "${this.#idColumn}" has no ` +
           'sequence (serial or identity) and is not a uuid. Give every row an id.',
       );
     }
-    const batch = new CopyRows(this.entity, this.#table, rows, columns);
+    const ownTransaction =
+      !idGiven &&
+      sequence !== null &&
+      idColumn !== undefined &&
+      description.idSequenceIncrement === 1 &&
+      Date.now() >= this.#sequenceContendedUntil &&
+      getAmbientConnection(this.pool as Pool) === undefined;
     const connection = await knexClient.acquireConnection();
     try {
+      if (ownTransaction) {
+        // Rows are checked while they stream, so the COPY starts at once; the transaction is
+        // ours, so a bad row (or a value the binary format cannot take) just rolls it back.
+        const batch = new CopyRows(this.entity, this.#table, rows, columns, {
+          fields,
+          validate: 'streaming',
+        });
+        const copyDefault = (format?: 'text') =>
+          copyWithSequenceDefault(connection, {
+            sequence,
+            idType: idColumn.type,
+            count: rows.length,
+            ...batch.copy(undefined, format),
+          });
+        const recovered = await copyDefault().catch((error: unknown) => {
+          if (error instanceof BinaryFormatMismatch) return copyDefault('text');
+          throw error;
+        });
+        if (recovered) return recovered as IdOf<M>[];
+        // Another session used the sequence meanwhile: take ids up front for a while.
+        this.#sequenceContendedUntil = Date.now() + SEQUENCE_CONTENTION_BACKOFF_MS;
+      }
+      const batch = new CopyRows(this.entity, this.#table, rows, columns, { fields, validate: 'upfront' });
       if (idGiven) {
         const { statement, chunks } = batch.copy();
         await copyFromStdin(connection, statement, chunks);
         const idField = columns.find((entry) => entry.column.name === this.#idColumn)?.field as string;
         return rows.map((row) => row[idField] as IdOf<M>);
       }
-      const sequence = description.idSequence;
-      let ids: unknown[];
-      if (!sequence || !idColumn) {
-        ids = rows.map(() => randomUUID());
-      } else {
-        if (
-          description.idSequenceIncrement === 1 &&
-          Date.now() >= this.#sequenceContendedUntil &&
-          getAmbientConnection(this.pool as Pool) === undefined
-        ) {
-          const recovered = await copyWithSequenceDefault(connection, {
-            sequence,
-            idType: idColumn.type,
-            count: rows.length,
-            ...batch.copy(),
-          });
-          if (recovered) return recovered as IdOf<M>[];
-          // Another session used the sequence meanwhile: take ids up front for a while.
-          this.#sequenceContendedUntil = Date.now() + SEQUENCE_CONTENTION_BACKOFF_MS;
-        }
-        ids = await preallocateIds(
-          (text, values) => connection.query(text, values),
-          sequence,
-          rows.length,
-          idColumn.type,
-        );
-      }
+      const ids =
+        sequence && idColumn
+          ? await preallocateIds(
+              (text, values) => connection.query(text, values),
+              sequence,
+              rows.length,
+              idColumn.type,
+            )
+          : rows.map(() => randomUUID());
       const { statement, chunks } = batch.copy({ column: idColumn as ColumnDescription, values: ids });
       await copyFromStdin(connection, statement, chunks);
       return ids as IdOf<M>[];
@@ -669,43 +686,6 @@ export class Repository<M extends Model> {
       [],
       `"${field}" is not a column of table ${this.#table}.`,
     );
-  }
-
-  // Every row must carry the same fields: COPY cannot fall back to a column default per row.
-  // Checked with for-in rather than Object.keys: no array per row at 100k rows.
-  #sameFields(rows: readonly Record<string, unknown>[]): string[] {
-    const first = rows[0];
-    if (typeof first !== 'object' || first === null || Array.isArray(first)) {
-      throw new InvalidRowsError(this.entity, 'row 0 is not an object');
-    }
-    const fields = Object.keys(first).filter((key) => first[key] !== undefined);
-    const expected = new Set(fields);
-    for (let index = 1; index < rows.length; index++) {
-      const row = rows[index];
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-        throw new InvalidRowsError(this.entity, `row ${index} is not an object`);
-      }
-      let count = 0;
-      let extra: string | undefined;
-      for (const key in row) {
-        if (row[key] === undefined) continue;
-        if (!expected.has(key)) {
-          extra = key;
-          break;
-        }
-        count++;
-      }
-      if (extra === undefined && count === fields.length) continue;
-      const problem =
-        extra !== undefined
-          ? `has field "${extra}" that row 0 lacks`
-          : `lacks field "${fields.find((key) => row[key] === undefined)}" that row 0 has`;
-      throw new InvalidRowsError(
-        this.entity,
-        `row ${index} ${problem}; createMany() needs the same fields in every row (use null for "no value").`,
-      );
-    }
-    return fields;
   }
 
   #column(field: string): string {
