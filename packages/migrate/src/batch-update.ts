@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseError, InvalidConfigError, LockNotAvailableError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration.js';
 import { BatchUpdateInTransactionError } from './migration-errors.js';
 import {
   identifierProblem,
@@ -35,22 +35,6 @@ const isRaw = (value: unknown): value is RawExpression =>
   typeof value === 'object' &&
   value !== null &&
   (value as { isRawInstance?: unknown }).isRawInstance === true;
-
-const durationField = (fallback: number) =>
-  z
-    .union([z.number(), z.string()])
-    .default(fallback)
-    .transform((value, context) => {
-      const milliseconds = parseDuration(value);
-      if (milliseconds === undefined) {
-        context.addIssue({
-          code: 'custom',
-          message: 'must be milliseconds or a duration such as 500ms or 5s',
-        });
-        return z.NEVER;
-      }
-      return milliseconds;
-    });
 
 const columnMap = (what: string) =>
   z.record(z.string(), z.unknown()).superRefine((map, context) => {
@@ -100,12 +84,12 @@ const optionsSchema = z
       })
       .optional(),
     /** lock_timeout of each batch; a batch that waits longer is retried. */
-    lockTimeout: durationField(2_000),
-    statementTimeout: durationField(60_000),
+    lockTimeout: durationSchema(2_000),
+    statementTimeout: durationSchema(60_000),
     /** Retries of one batch after a lock timeout, deadlock or serialization failure. */
     retries: z.int().min(0).max(1_000).default(10),
     /** Pause between batches, to leave room for other traffic. */
-    pause: durationField(0),
+    pause: durationSchema(0),
     onProgress: z
       .custom<(progress: BatchUpdateProgress) => void>((value) => typeof value === 'function')
       .optional(),

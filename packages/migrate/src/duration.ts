@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
 const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)\s*$/;
 
@@ -16,4 +18,25 @@ export function parseDuration(value: unknown): number | undefined {
 /** The same duration as PostgreSQL setting text, e.g. `5000ms`. */
 export function toPostgresDuration(milliseconds: number): string {
   return `${milliseconds}ms`;
+}
+
+/**
+ * A zod field for a duration option: milliseconds or text with a unit, `fallback` when
+ * omitted, parsed to milliseconds; anything else is an issue naming the field.
+ */
+export function durationSchema(fallback: number) {
+  return z
+    .union([z.number(), z.string()])
+    .default(fallback)
+    .transform((value, context) => {
+      const milliseconds = parseDuration(value);
+      if (milliseconds === undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: 'must be milliseconds (a number) or a duration such as 500ms, 5s, 10min, 1h',
+        });
+        return z.NEVER;
+      }
+      return milliseconds;
+    });
 }

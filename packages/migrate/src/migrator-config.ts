@@ -1,7 +1,7 @@
 import { InvalidConfigError } from '@strata/errors';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration.js';
 import type { MigrationFile } from './migration-file.js';
 import type { MigrationGuard } from './migration-plan.js';
 import type { MigratorEvent } from './migrator-event.js';
@@ -30,22 +30,6 @@ const identifier = (fallback: string) =>
       if (problem) context.addIssue({ code: 'custom', message: problem });
     });
 
-const duration = (fallback: number) =>
-  z
-    .union([z.number(), z.string()])
-    .default(fallback)
-    .transform((value, context) => {
-      const milliseconds = parseDuration(value);
-      if (milliseconds === undefined) {
-        context.addIssue({
-          code: 'custom',
-          message: 'must be milliseconds (a number) or a duration such as 500ms, 5s, 10min, 1h',
-        });
-        return z.NEVER;
-      }
-      return milliseconds;
-    });
-
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
 const knexInstance = z.custom<Knex>(
@@ -69,16 +53,16 @@ export const migratorOptionsSchema = z
     historyTable: identifier('strata_migrations'),
     deployTable: identifier('strata_deploys'),
     /** lock_timeout for each migration's statements; a migration that waits longer gives way and retries. */
-    lockTimeout: duration(5_000),
+    lockTimeout: durationSchema(5_000),
     /** statement_timeout for each migration's statements. */
-    statementTimeout: duration(30 * 60_000),
+    statementTimeout: durationSchema(30 * 60_000),
     /** Retries of a migration (or non-transactional statement) after a lock timeout. */
     lockRetries: z.int().min(0).max(1_000).default(5),
     /** First backoff after a lock timeout; doubles each retry (with jitter) up to lockRetryMaxDelay. */
-    lockRetryDelay: duration(500),
-    lockRetryMaxDelay: duration(30_000),
+    lockRetryDelay: durationSchema(500),
+    lockRetryMaxDelay: durationSchema(30_000),
     /** How long a migrator waits for another one to finish before failing. */
-    lockWaitTimeout: duration(60_000),
+    lockWaitTimeout: durationSchema(60_000),
     /** Recorded as "applied by" in the history; defaults to `user@host` of this process. */
     appliedBy: z.string().min(1).max(200).optional(),
     onEvent: z.custom<(event: MigratorEvent) => void>(isFunction, 'must be a function').optional(),
