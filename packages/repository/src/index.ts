@@ -1,7 +1,7 @@
 export { BaseModel, type Id } from './base-model.js';
 export { createRepository } from './create-repository.js';
 export type { OrderBy, SortDirection, SortKey } from './order-by.js';
-export type { RelationTree, With } from './relation-expression.js';
+export type { With } from './relation-expression.js';
 export {
   type FieldOf,
   type IdOf,
