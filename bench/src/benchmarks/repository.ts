@@ -2,51 +2,20 @@ import { execFile } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createPool, type Pool } from '@strata/pool';
+import { BaseModel, createRepository } from '@strata/repository';
 import type { Model } from 'objection';
 import pg from 'pg';
 import type { Benchmark, BenchmarkContext, Measurement } from '../benchmark.js';
 import { runClosedLoop } from '../closed-loop.js';
 
-// @strata/bench does not list @strata/repository as a dependency yet, so the package is loaded
-// from its build output when a benchmark runs (never at import time: a missing build must not
-// break the other benchmarks). Build it with `pnpm --filter @strata/repository... build`.
-const REPOSITORY_DIST = path.join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'packages',
-  'repository',
-  'dist',
-  'index.js',
-);
 const PSQL = process.env.PSQL ?? '/usr/lib/postgresql/15/bin/psql';
 
-/** The parts of @strata/repository these benchmarks use. */
-interface RepositoryModule {
-  BaseModel: typeof Model;
-  createRepository(
-    pool: Pool,
-    model: typeof Model,
-    options?: { copyThreshold?: number },
-  ): {
-    getById(id: number): Promise<unknown>;
-    createMany(rows: readonly object[]): Promise<unknown[]>;
-  };
-}
-
-async function loadRepository(): Promise<RepositoryModule> {
-  return (await import(pathToFileURL(REPOSITORY_DIST).href)) as RepositoryModule;
-}
-
-async function repositoryBuilt(): Promise<true | { skipped: string }> {
-  return access(REPOSITORY_DIST).then(
-    () => true as const,
-    () => ({ skipped: `@strata/repository is not built (run pnpm --filter @strata/repository... build)` }),
-  );
+/** The two repository methods these benchmarks measure. */
+interface RepositoryUnderTest {
+  getById(id: number): Promise<unknown>;
+  createMany(rows: readonly object[]): Promise<unknown[]>;
 }
 
 const ROWS = 100_000;
@@ -97,7 +66,7 @@ function loop(operation: (index: number) => Promise<unknown>): Promise<Measureme
 interface ReadState {
   strata: Pool;
   bare: pg.Pool;
-  repository: ReturnType<RepositoryModule['createRepository']>;
+  repository: RepositoryUnderTest;
   objectionModel: typeof Model;
 }
 
@@ -113,10 +82,8 @@ function readBenchmark(
     unit: 'ops/s',
     higherIsBetter: true,
     rounds: 5,
-    available: repositoryBuilt,
     async setup(context) {
       const url = await customers(context);
-      const { BaseModel, createRepository } = await loadRepository();
       class Customer extends BaseModel {
         static override tableName = 'customers';
       }
@@ -179,7 +146,7 @@ interface WriteState {
   url: string;
   strata: Pool;
   rows: Reading[];
-  repository: ReturnType<RepositoryModule['createRepository']>;
+  repository: RepositoryUnderTest;
   directory: string;
   csvFile: string;
 }
@@ -199,10 +166,7 @@ function writeBenchmark(
     unit: 'rows/s',
     higherIsBetter: true,
     rounds: 5,
-    async available() {
-      const built = await repositoryBuilt();
-      return built === true && available ? available() : built;
-    },
+    ...(available ? { available } : {}),
     async setup(context) {
       const url = await context.createDatabase(`bench_repository_writes_${writeDatabases++}`);
       const client = new pg.Client({ connectionString: url });
@@ -214,13 +178,17 @@ function writeBenchmark(
       } finally {
         await client.end();
       }
-      const { BaseModel, createRepository } = await loadRepository();
       class ReadingModel extends BaseModel {
         static override tableName = 'readings';
+        declare reading: number;
+        declare label: string;
+        declare note: string | null;
+        declare amount: string;
+        declare taken_at: Date;
       }
       const strata = strataPool(url, 4);
       await strata.ready();
-      const repository = createRepository(strata, ReadingModel);
+      const repository: RepositoryUnderTest = createRepository(strata, ReadingModel);
       const rows = readingRows();
       // Reads the table description and warms the COPY path up (JIT), as psql needs no warming.
       await repository.createMany(rows.slice(0, 20_000));
