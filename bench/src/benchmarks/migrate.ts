@@ -26,24 +26,23 @@ interface WriterRun {
   stop: () => Promise<void>;
 }
 
-// Eight closed-loop writers updating random rows of their own range until stopped.
-function startWriters(pool: pg.Pool): WriterRun {
+// Eight closed-loop writers, each running `write(index)` until stopped, timing every write.
+function startWriters(write: (writerIndex: number) => Promise<unknown>): WriterRun {
   const latenciesMs: number[] = [];
   let errors = 0;
   let running = true;
-  const writer = async () => {
+  const writer = async (index: number) => {
     while (running) {
-      const id = BACKFILL_ROWS + 1 + Math.floor(Math.random() * WRITER_ROWS);
       const started = performance.now();
       try {
-        await pool.query('update ledger set amount = amount + 1, updated_at = now() where id = $1', [id]);
+        await write(index);
         latenciesMs.push(performance.now() - started);
       } catch {
         errors++;
       }
     }
   };
-  const done = Promise.all(Array.from({ length: WRITERS }, writer));
+  const done = Promise.all(Array.from({ length: WRITERS }, (_, index) => writer(index)));
   return {
     latenciesMs,
     get errors() {
@@ -55,6 +54,12 @@ function startWriters(pool: pg.Pool): WriterRun {
     },
   };
 }
+
+// The backfill benchmark's writers update random rows of their own range, outside the backfill.
+const ledgerUpdates = (pool: pg.Pool) => () =>
+  pool.query('update ledger set amount = amount + 1, updated_at = now() where id = $1', [
+    BACKFILL_ROWS + 1 + Math.floor(Math.random() * WRITER_ROWS),
+  ]);
 
 const p99 = (values: number[]): number => quantile(values, 0.99);
 
@@ -97,7 +102,7 @@ const backfill: Benchmark<State> = {
     const column = `currency_${state.round}`;
     // The (instant) ADD COLUMN runs before the writers start: only the backfill is measured.
     await state.knex.raw(`alter table ledger add column ${column} text`);
-    const writers = startWriters(state.writerPool);
+    const writers = startWriters(ledgerUpdates(state.writerPool));
     const result = await batchUpdate(state.knex, {
       table: 'ledger',
       set: { [column]: state.knex.raw("coalesce(currency, 'USD')") },
@@ -113,7 +118,7 @@ const backfill: Benchmark<State> = {
     return { value: p99(writers.latenciesMs), latenciesMs: writers.latenciesMs };
   },
   async runBaseline(state): Promise<Measurement> {
-    const writers = startWriters(state.writerPool);
+    const writers = startWriters(ledgerUpdates(state.writerPool));
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
     await writers.stop();
     if (writers.errors > 0) console.log(`  migrate.backfill.1m baseline: ${writers.errors} writer errors`);
@@ -154,47 +159,22 @@ async function createLedger(connectionString: string, withNote = false): Promise
   }
 }
 
-// Eight closed-loop clients: half update random rows, half insert; after the code deploy
-// (`newCode()` true) they also write the new column, as the application would.
-function startLedgerWriters(pool: pg.Pool, newCode: () => boolean): WriterRun {
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  let running = true;
-  const writer = async (index: number) => {
-    while (running) {
-      const id = 1 + Math.floor(Math.random() * ZERO_DOWNTIME_ROWS);
-      const started = performance.now();
-      try {
-        if (index % 2 === 0) {
-          await (newCode()
-            ? pool.query('update ledger set amount = amount + 1, note = coalesce(note, $2) where id = $1', [
-                id,
-                'app',
-              ])
-            : pool.query('update ledger set amount = amount + 1 where id = $1', [id]));
-        } else {
-          await (newCode()
-            ? pool.query('insert into ledger (account, amount, note) values ($1, 1, $2)', [index, 'app'])
-            : pool.query('insert into ledger (account, amount) values ($1, 1)', [index]));
-        }
-        latenciesMs.push(performance.now() - started);
-      } catch {
-        errors++;
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: WRITERS }, (_, index) => writer(index)));
-  return {
-    latenciesMs,
-    get errors() {
-      return errors;
-    },
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
-}
+// Half the writers update random rows, half insert; after the code deploy (`newCode()` true)
+// they also write the new column, as the application would.
+const applicationWrites = (pool: pg.Pool, newCode: () => boolean) => (index: number) => {
+  const id = 1 + Math.floor(Math.random() * ZERO_DOWNTIME_ROWS);
+  if (index % 2 === 0) {
+    return newCode()
+      ? pool.query('update ledger set amount = amount + 1, note = coalesce(note, $2) where id = $1', [
+          id,
+          'app',
+        ])
+      : pool.query('update ledger set amount = amount + 1 where id = $1', [id]);
+  }
+  return newCode()
+    ? pool.query('insert into ledger (account, amount, note) values ($1, 1, $2)', [index, 'app'])
+    : pool.query('insert into ledger (account, amount) values ($1, 1)', [index]);
+};
 
 /**
  * The zero-downtime proof on 1M rows: under 8 writers, the migrator adds a nullable column
@@ -237,7 +217,7 @@ const zeroDowntime: Benchmark<ZeroDowntimeState> = {
     const migrator = createMigrator({ directory, knex, lint: false });
     let newCode = false;
     const started = performance.now();
-    const writers = startLedgerWriters(pool, () => newCode);
+    const writers = startWriters(applicationWrites(pool, () => newCode));
     try {
       await migrator.up();
       newCode = true; // the code deploy after the expand
@@ -273,7 +253,7 @@ const zeroDowntime: Benchmark<ZeroDowntimeState> = {
   },
   async runBaseline(state): Promise<Measurement> {
     const pool = new pg.Pool({ connectionString: state.baselineUrl, max: WRITERS });
-    const writers = startLedgerWriters(pool, () => true);
+    const writers = startWriters(applicationWrites(pool, () => true));
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
     await writers.stop();
     await pool.end();

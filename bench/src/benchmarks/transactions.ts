@@ -24,7 +24,6 @@ const itemsOf = (orderId: unknown, index: number) => [
 interface State {
   strata: Pool;
   bare: pg.Pool;
-  withTransaction: typeof withTransaction;
 }
 
 type Operation = (state: State, index: number) => Promise<unknown>;
@@ -63,7 +62,7 @@ function versusHandWritten(
         { environment: {} },
       );
       await strata.ready();
-      return { strata, bare, withTransaction };
+      return { strata, bare };
     },
     runSubject: (state) =>
       runClosedLoop({
@@ -115,7 +114,7 @@ const withTransactionBenchmark = versusHandWritten(
   'tx.order-with-items.c16',
   'withTransaction on a Strata pool',
   'bench_tx_with_transaction',
-  ({ strata, withTransaction }, index) =>
+  ({ strata }, index) =>
     withTransaction(strata, async (tx) => {
       const order = await tx.query<{ id: string }>(INSERT_ORDER, [index % 1_000]);
       await tx.query(INSERT_ITEMS, itemsOf(order.rows[0]?.id, index));
