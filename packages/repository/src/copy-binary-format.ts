@@ -1,3 +1,4 @@
+import { writeUtf8 } from './write-utf8.js';
 /**
  * PostgreSQL's binary COPY format for the column types where a JavaScript value has exactly one
  * binary form that equals what the text path would store. The server then skips text parsing
@@ -201,18 +202,6 @@ function writeInt32(buffer: Buffer, offset: number, value: number): number {
   buffer[offset + 2] = (value >>> 8) & 0xff;
   buffer[offset + 3] = value & 0xff;
   return offset + 4;
-}
-
-// Most text is ASCII: copying char codes beats Buffer#write's call for short values. The first
-// non-ASCII character hands the whole value to the UTF-8 encoder.
-function writeUtf8(buffer: Buffer, offset: number, text: string): number {
-  const length = text.length;
-  for (let index = 0; index < length; index++) {
-    const code = text.charCodeAt(index);
-    if (code > 0x7f) return offset + buffer.write(text, offset);
-    buffer[offset + index] = code;
-  }
-  return offset + length;
 }
 
 // jsonb is a version byte then the JSON text; json is the text alone. Values are JSON-encoded

@@ -1,3 +1,5 @@
+import { writeUtf8 } from './write-utf8.js';
+
 const CHUNK_SIZE = 64 * 1024;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -29,21 +31,9 @@ export function* copyChunks(count: number, width: number, encodeRow: RowEncoder)
     }
     for (let column = 0; column < width; column++) {
       if (column > 0) buffer[offset++] = TAB;
-      offset = writeText(buffer, offset, fields[column] as string);
+      offset = writeUtf8(buffer, offset, fields[column] as string);
     }
     buffer[offset++] = NEWLINE;
   }
   if (offset > 0) yield buffer.subarray(0, offset);
-}
-
-// Most COPY text is ASCII: copying char codes is cheaper than Buffer#write's call for short
-// fields. The first non-ASCII character hands the whole field to the UTF-8 encoder.
-function writeText(buffer: Buffer, offset: number, text: string): number {
-  const length = text.length;
-  for (let index = 0; index < length; index++) {
-    const code = text.charCodeAt(index);
-    if (code > 0x7f) return offset + buffer.write(text, offset);
-    buffer[offset + index] = code;
-  }
-  return offset + length;
 }
