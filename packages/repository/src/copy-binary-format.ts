@@ -1,4 +1,5 @@
 import { writeUtf8 } from './write-utf8.js';
+
 /**
  * PostgreSQL's binary COPY format for the column types where a JavaScript value has exactly one
  * binary form that equals what the text path would store. The server then skips text parsing
