@@ -1,52 +1,52 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectionError, mapDatabaseError, redactSecret, StrataError } from '@strata/errors';
+import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
-import { sendCancelRequest } from './cancel-request.js';
+import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
+import { IdleConnections } from './idle-connections.js';
+import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
+import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
 import type { Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
 import { openConnection, type PooledConnection, type RemovalReason } from './pooled-connection.js';
-import { StatementNames } from './statement-names.js';
-
-interface Waiter {
-  resolve(connection: PooledConnection): void;
-  reject(error: unknown): void;
-  startedAt: number;
-  stack: Error | undefined;
-  timer: NodeJS.Timeout | undefined;
-}
+import { type StatementFailures, StatementRunner } from './statement-runner.js';
+import { WaitingCallers } from './waiting-callers.js';
 
 const READY_BACKOFF_START_MS = 100;
 const READY_BACKOFF_MAX_MS = 2_000;
 // After the close timeout, cancelled statements get this long to unwind before sockets are cut.
 const CANCEL_GRACE_MS = 1_000;
 
-/** The pool behind `createPool`. */
-export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner {
+/**
+ * The pool behind `createPool`: idle connections (most recently released first), callers
+ * waiting in order, connections opened on demand up to `max`, and housekeeping (health checks,
+ * leak reports, `min` kept warm). `query` is the hot path: no allocation beyond the driver's
+ * own besides the query config.
+ */
+export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
   readonly #clientConfig: pg.ClientConfig;
+  readonly #target: ConnectTarget;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
-  readonly #names = new StatementNames();
+  readonly #statements: StatementRunner;
   readonly #latency = new AcquireLatency();
 
   /** Open connections, whatever their state. */
   readonly #connections = new Set<PooledConnection>();
-  /** Idle connections; the most recently released is taken first. */
-  #idle: PooledConnection[] = [];
-  readonly #waiters: Waiter[] = [];
+  readonly #idle: IdleConnections;
+  readonly #waiters = new WaitingCallers();
   #active = 0;
   #opening = 0;
   #closing = 0;
   #nextId = 1;
-  /** Opens, closes and probes under way; close() waits for all of them. */
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = new InFlight();
 
   #created = 0;
   #destroyed = 0;
@@ -67,11 +67,24 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     super();
     this.config = settings;
     this.#clientConfig = clientConfig;
+    const { host, port, database } = settings;
+    this.#target = { host, port, database, password: clientConfig.password as string | undefined };
     this.#knexOptions = knexOptions;
+    this.#statements = new StatementRunner(settings.preparedStatements, this);
+    const pool = this;
+    this.#idle = new IdleConnections(settings, {
+      get closed() {
+        return pool.#closed;
+      },
+      remove: (connection, reason) => this.#destroy(connection, reason),
+      handOver: (connection) => this.#handOver(connection),
+      track: (promise) => this.#inFlight.track(promise),
+    });
     this.#timers.push(setInterval(() => void this.#checkHealth(), settings.healthCheckPeriod).unref());
-    if (settings.leakDetectionThreshold > 0) {
-      const every = Math.max(10, Math.min(1_000, Math.floor(settings.leakDetectionThreshold / 2)));
-      this.#timers.push(setInterval(() => this.#reportLeaks(), every).unref());
+    const threshold = settings.leakDetectionThreshold;
+    if (threshold > 0) {
+      const report = () => reportLeaks(this.#connections, threshold, this);
+      this.#timers.push(setInterval(report, leakCheckPeriod(threshold)).unref());
     }
   }
 
@@ -105,7 +118,8 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     return this.#ready;
   }
 
-  // The hot path: no allocation beyond the driver's own besides the query config.
+  // The hot path. The statement is sent by a non-async function and awaited here, so this is
+  // its only promise layer; runOn has the same try block around its own finally.
   async query<Row = Record<string, unknown>>(
     text: string,
     values?: readonly unknown[],
@@ -113,14 +127,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const ambient = ambientConnectionOf(this);
     if (ambient !== undefined) return this.runOn<Row>(ambient, text, values);
     const connection = this.#takeIdle(undefined) ?? (await this.acquire(undefined));
-    const name =
-      values !== undefined && this.config.preparedStatements ? this.#names.nameFor(text) : undefined;
     try {
-      return (await connection.client.query(
-        values === undefined ? text : { name, text, values: values as unknown[] },
-      )) as unknown as QueryResult<Row>;
+      return await this.#statements.send<Row>(connection, text, values);
     } catch (error) {
-      return await this.#recover<Row>(connection, error, name, text, values);
+      return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
       this.release(connection, false);
     }
@@ -149,174 +159,95 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     });
     connection.queue = mine;
     if (previous !== undefined) await previous;
-    const name =
-      values !== undefined && this.config.preparedStatements ? this.#names.nameFor(text) : undefined;
     try {
-      return (await connection.client.query(
-        values === undefined ? text : { name, text, values: values as unknown[] },
-      )) as unknown as QueryResult<Row>;
+      return await this.#statements.send<Row>(connection, text, values);
     } catch (error) {
-      return await this.#recover<Row>(connection, error, name, text, values);
+      return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
       if (connection.queue === mine) connection.queue = undefined;
       done();
     }
   }
 
-  /**
-   * A named statement can go stale: DDL changed its result type (0A000) or something
-   * deallocated it (26000). Outside a transaction it never ran, so it is re-prepared and run
-   * once more; inside one, the transaction is lost anyway and the connection is retired.
-   */
-  async #recover<Row>(
-    connection: PooledConnection,
-    error: unknown,
-    name: string | undefined,
-    text: string,
-    values: readonly unknown[] | undefined,
-  ): Promise<QueryResult<Row>> {
-    const code = (error as { code?: unknown } | null)?.code;
-    const stale =
-      name !== undefined &&
-      (code === '26000' ||
-        (code === '0A000' &&
-          /cached plan must not change result type/.test(String((error as Error).message))));
-    if (!stale) throw this.#fail(connection, error);
-    if (connection.client.getTransactionStatus() !== 'I') {
-      connection.discard = true;
-      throw this.#fail(connection, error);
-    }
-    try {
-      if (code === '0A000') await connection.client.query(`DEALLOCATE "${name}"`);
-      connection.forgetStatement(name);
-      return (await connection.client.query({
-        name,
-        text,
-        values: values as unknown[],
-      })) as unknown as QueryResult<Row>;
-    } catch (retryError) {
-      throw this.#fail(connection, retryError);
-    }
-  }
-
-  #fail(connection: PooledConnection, error: unknown): unknown {
-    this.#errors += 1;
-    const mapped = mapDatabaseError(error);
-    if (mapped instanceof ConnectionError) connection.broken = true;
+  /** A statement failed (raw or Knex): maps the error to a typed one, marking the connection broken if it says so. */
+  fail(connection: PooledConnection | undefined, error: unknown): unknown {
+    const mapped = this.#counted(mapDatabaseError(error));
+    if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
     return mapped;
   }
 
-  countError(): void {
+  /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */
+  #counted<E>(error: E): E {
     this.#errors += 1;
+    return error;
   }
 
-  /** Takes an idle connection synchronously, or returns undefined when the slow path must run. */
-  #takeIdle(stack: Error | undefined): PooledConnection | undefined {
+  /**
+   * Takes an idle connection that can be used without a round trip, or undefined (the slow
+   * path, `acquire`, must run). `startedAt` is when a caller began waiting; undefined: it did not.
+   */
+  #takeIdle(stack: Error | undefined, startedAt?: number): PooledConnection | undefined {
     if (this.#closed) return undefined;
     const now = performance.now();
-    for (;;) {
-      const connection = this.#idle.pop();
-      if (connection === undefined) return undefined;
-      if (connection.broken || now >= connection.retireAt) {
-        this.#destroy(connection, connection.broken ? 'broken' : 'max-lifetime');
-        continue;
-      }
-      if (this.config.pingAfterIdle > 0 && now - connection.lastReleasedAt > this.config.pingAfterIdle) {
-        this.#idle.push(connection);
-        return undefined;
-      }
-      this.#lease(connection, now, stack);
-      this.#latency.record(0);
-      return connection;
-    }
+    const connection = this.#idle.take(now);
+    if (connection !== undefined) this.#lease(connection, now, stack, startedAt ?? now);
+    return connection;
   }
 
   /** Checks out a connection: an idle one (pinged if it idled long), a new one, or the next released. */
-  acquire(stack: Error | undefined): Promise<PooledConnection> {
-    if (this.#closed) {
-      this.#errors += 1;
-      return Promise.reject(new PoolClosedError());
-    }
-    const idle = this.#takeIdle(stack);
-    return idle === undefined ? this.#acquireFrom(performance.now(), stack) : Promise.resolve(idle);
-  }
-
-  async #acquireFrom(startedAt: number, stack: Error | undefined): Promise<PooledConnection> {
-    for (;;) {
-      const connection = this.#idle.pop();
+  async acquire(stack: Error | undefined): Promise<PooledConnection> {
+    const startedAt = performance.now();
+    for (let probed = false; ; probed = true) {
+      if (this.#closed) throw this.#counted(new PoolClosedError());
+      // Only after a probe did the caller wait; taken at once, it waited 0 ms (as on the hot path).
+      const idle = this.#takeIdle(stack, probed ? startedAt : undefined);
+      if (idle !== undefined) return idle;
+      const connection = this.#idle.takeToProbe();
       if (connection === undefined) break;
-      const now = performance.now();
-      if (connection.broken || now >= connection.retireAt) {
-        this.#destroy(connection, connection.broken ? 'broken' : 'max-lifetime');
-        continue;
+      const alive = await this.#inFlight.track(connection.ping(this.config.connectTimeout));
+      if (alive && !this.#closed) {
+        this.#lease(connection, performance.now(), stack, startedAt);
+        return connection;
       }
-      if (this.config.pingAfterIdle > 0 && now - connection.lastReleasedAt > this.config.pingAfterIdle) {
-        connection.state = 'probing';
-        const alive = await this.#track(this.#ping(connection));
-        if (!alive || this.#closed) {
-          this.#destroy(connection, alive ? 'pool-closed' : 'ping-failed');
-          if (this.#closed) {
-            this.#errors += 1;
-            throw new PoolClosedError();
-          }
-          continue;
-        }
-      }
-      const leasedAt = performance.now();
-      this.#lease(connection, leasedAt, stack);
-      this.#latency.record(leasedAt - startedAt);
-      return connection;
+      this.#destroy(connection, alive ? 'pool-closed' : 'ping-failed');
     }
-    return new Promise<PooledConnection>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, startedAt, stack, timer: undefined };
-      const remaining = Math.max(0, this.config.acquireTimeout - (performance.now() - startedAt));
-      waiter.timer = setTimeout(() => this.#timeOut(waiter), remaining);
-      this.#waiters.push(waiter);
-      this.#grow();
-    });
+    const remaining = Math.max(0, this.config.acquireTimeout - (performance.now() - startedAt));
+    const waiting = this.#waiters.wait(startedAt, stack, remaining, () => this.#timedOut());
+    this.#grow();
+    return waiting;
   }
 
-  #lease(connection: PooledConnection, now: number, stack: Error | undefined): void {
+  #lease(connection: PooledConnection, now: number, stack: Error | undefined, startedAt: number): void {
     connection.state = 'active';
     connection.leasedAt = now;
     connection.leaseStack = stack;
     connection.leakReported = false;
     this.#active += 1;
     this.#acquireCount += 1;
+    this.#latency.record(now - startedAt);
   }
 
-  #timeOut(waiter: Waiter): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index === -1) return;
-    const counts = this.#counts(); // the caller that timed out still counts as waiting
-    this.#waiters.splice(index, 1);
-    this.#acquireTimeouts += 1;
-    this.#errors += 1;
-    waiter.reject(new PoolTimeoutError(this.config.acquireTimeout, counts));
-  }
-
-  #counts(): PoolCounts {
-    return {
+  /** The error a caller gets when acquireTimeout passed; it still counts as waiting. */
+  #timedOut(): PoolTimeoutError {
+    const counts: PoolCounts = {
       total: this.#connections.size,
-      idle: this.#idle.length,
+      idle: this.#idle.size,
       active: this.#active,
       waiting: this.#waiters.length,
       max: this.config.max,
     };
+    this.#acquireTimeouts += 1;
+    return this.#counted(new PoolTimeoutError(this.config.acquireTimeout, counts));
   }
 
   /** Gives a free connection to the longest-waiting caller, or puts it back as idle. */
   #handOver(connection: PooledConnection): void {
-    const waiter = this.#waiters.shift();
+    const waiter = this.#waiters.next();
     if (waiter === undefined) {
-      connection.state = 'idle';
-      this.#idle.push(connection);
+      this.#idle.put(connection);
       return;
     }
-    clearTimeout(waiter.timer);
-    const now = performance.now();
-    this.#lease(connection, now, waiter.stack);
-    this.#latency.record(now - waiter.startedAt);
+    this.#lease(connection, performance.now(), waiter.stack, waiter.startedAt);
     waiter.resolve(connection);
   }
 
@@ -325,19 +256,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     connection.leaseStack = undefined;
     const now = performance.now();
     connection.lastReleasedAt = now;
-    const reason: RemovalReason | undefined = destroy
-      ? 'destroyed-by-caller'
-      : connection.broken
-        ? 'broken'
-        : this.#closed
-          ? 'pool-closed'
-          : now >= connection.retireAt
-            ? 'max-lifetime'
-            : connection.discard
-              ? 'stale-statement'
-              : connection.client.getTransactionStatus() !== 'I'
-                ? 'in-transaction'
-                : undefined;
+    const reason = destroy ? 'destroyed-by-caller' : connection.removalReason(now, this.#closed);
     if (reason !== undefined) {
       this.#destroy(connection, reason);
     } else {
@@ -375,7 +294,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     this.#opening += 1;
     const { maxLifetime, maxLifetimeJitter } = this.config;
     const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
-    return this.#track(
+    return this.#inFlight.track(
       openConnection(this.#clientConfig, this.#nextId++, lifetime).then(
         (connection) => {
           this.#opening -= 1;
@@ -395,14 +314,11 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
         },
         (error: unknown) => {
           this.#opening -= 1;
-          const mapped = this.#connectError(error);
+          const mapped = connectFailure(error, this.#target);
           this.emit('connection-error', { error: mapped });
           // A caller waiting for this connection gets the reason instead of a timeout later.
           if (this.#waiters.length > this.#opening) {
-            const waiter = this.#waiters.shift() as Waiter;
-            clearTimeout(waiter.timer);
-            this.#errors += 1;
-            waiter.reject(mapped);
+            this.#waiters.next()?.reject(this.#counted(mapped));
             this.#grow();
           }
           throw mapped;
@@ -411,24 +327,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     );
   }
 
-  #connectError(error: unknown): unknown {
-    const mapped = mapDatabaseError(error);
-    if (mapped instanceof StrataError) return mapped;
-    const message = redactSecret(
-      error instanceof Error ? error.message : String(error),
-      this.#clientConfig.password as string | undefined,
-    );
-    return new ConnectionError(
-      `Could not connect to PostgreSQL at ${this.config.host}:${this.config.port}: ${message}`,
-      { cause: error },
-    );
-  }
-
   #destroy(connection: PooledConnection, reason: RemovalReason): void {
     if (connection.state === 'closed') return;
     if (connection.state === 'idle') {
-      const index = this.#idle.indexOf(connection);
-      if (index !== -1) this.#idle.splice(index, 1);
+      this.#idle.remove(connection);
     } else if (connection.state === 'active') {
       this.#active -= 1;
     }
@@ -437,8 +339,8 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     this.#destroyed += 1;
     this.#closing += 1;
     this.emit('remove', { connectionId: connection.id, processId: connection.processId, reason });
-    void this.#track(
-      this.#end(connection).finally(() => {
+    void this.#inFlight.track(
+      connection.end(this.config.connectTimeout).finally(() => {
         this.#closing -= 1;
         this.#grow();
         this.#ensureMin();
@@ -447,115 +349,19 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     if (this.#closed && this.#active === 0) this.#notifyDrained();
   }
 
-  /** Ends a session politely, cutting the socket if the server does not answer in time. */
-  #end(connection: PooledConnection): Promise<void> {
-    const socket = (connection.client as unknown as { connection: { stream: { destroy(): void } } })
-      .connection;
-    const timer = setTimeout(() => socket.stream.destroy(), this.config.connectTimeout).unref();
-    return connection.client
-      .end()
-      .catch(() => {})
-      .finally(() => clearTimeout(timer));
-  }
-
-  /** A round trip within connectTimeout; false when the connection is dead or hung. */
-  #ping(connection: PooledConnection): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        connection.broken = true;
-        resolve(false);
-      }, this.config.connectTimeout);
-      connection.client.query('SELECT 1').then(
-        () => {
-          clearTimeout(timer);
-          resolve(!connection.broken);
-        },
-        () => {
-          clearTimeout(timer);
-          connection.broken = true;
-          resolve(false);
-        },
-      );
-    });
-  }
-
-  #track<T>(promise: Promise<T>): Promise<T> {
-    const settled: Promise<unknown> = promise.then(
-      () => this.#inFlight.delete(settled),
-      () => this.#inFlight.delete(settled),
-    );
-    this.#inFlight.add(settled);
-    return promise;
-  }
-
   /** Every period: retire expired idle connections, probe the rest, restore `min`. */
   async #checkHealth(): Promise<void> {
     if (this.#closed || this.#checkingHealth) return;
     this.#checkingHealth = true;
-    const now = performance.now();
-    const idle = this.#idle;
-    this.#idle = [];
-    let removed = 0;
-    const probes: Promise<void>[] = [];
-    for (const connection of idle) {
-      connection.state = 'probing';
-      const reason: RemovalReason | undefined = connection.broken
-        ? 'broken'
-        : now >= connection.retireAt
-          ? 'max-lifetime'
-          : this.config.idleTimeout > 0 && now - connection.lastReleasedAt >= this.config.idleTimeout
-            ? 'idle-timeout'
-            : undefined;
-      if (reason !== undefined) {
-        this.#destroy(connection, reason);
-        removed += 1;
-        continue;
-      }
-      probes.push(
-        this.#track(this.#ping(connection)).then((alive) => {
-          if (!alive || this.#closed) {
-            this.#destroy(connection, alive ? 'pool-closed' : 'health-check');
-            if (!alive) removed += 1;
-          } else {
-            this.#handOver(connection);
-          }
-        }),
-      );
-    }
-    await Promise.all(probes);
+    const outcome = await this.#idle.check(performance.now());
     this.#ensureMin();
     this.#checkingHealth = false;
-    this.emit('health-check', { probed: probes.length, removed });
-  }
-
-  #reportLeaks(): void {
-    const threshold = this.config.leakDetectionThreshold;
-    const now = performance.now();
-    for (const connection of this.#connections) {
-      if (connection.state !== 'active' || !connection.leaseStack || connection.leakReported) continue;
-      const heldMs = now - connection.leasedAt;
-      if (heldMs < threshold) continue;
-      connection.leakReported = true;
-      const leak = {
-        connectionId: connection.id,
-        processId: connection.processId,
-        heldMs: Math.round(heldMs),
-        stack: (connection.leaseStack.stack ?? '').split('\n').slice(1).join('\n'),
-      };
-      if (this.listenerCount('leak') > 0) {
-        this.emit('leak', leak);
-      } else {
-        console.warn(
-          `[@strata/pool] A connection has been checked out for ${leak.heldMs} ms ` +
-            `(leakDetectionThreshold ${threshold} ms) and not released. It was acquired at:\n${leak.stack}`,
-        );
-      }
-    }
+    this.emit('health-check', outcome);
   }
 
   async #warmUp(): Promise<void> {
     if (this.#closed) throw new PoolClosedError();
-    const { readyTimeout, host, port, database } = this.config;
+    const { readyTimeout } = this.config;
     const target = Math.max(this.config.min, 1);
     const deadline = performance.now() + readyTimeout;
     let delay = READY_BACKOFF_START_MS;
@@ -571,17 +377,9 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
         return;
       }
       const fatal = failures.find((error) => !(error instanceof ConnectionError));
-      const last = fatal ?? failures[failures.length - 1];
-      if (fatal !== undefined || this.#closed || performance.now() + delay > deadline) {
-        this.#errors += 1;
-        const reason = last instanceof Error ? last.message : String(last);
-        const where = `${host}:${port}${database ? `/${database}` : ''}`;
-        if (fatal !== undefined && !(fatal instanceof ConnectionError)) throw fatal;
-        throw new ConnectionError(
-          `The pool could not open ${target} connection(s) to PostgreSQL at ${where} within ${readyTimeout} ms. ` +
-            `Last error: ${redactSecret(reason, this.#clientConfig.password as string | undefined)}`,
-          { cause: last, reason: last instanceof ConnectionError ? last.reason : undefined },
-        );
+      if (fatal !== undefined) throw this.#counted(fatal); // e.g. a rejected login: retrying will not help
+      if (this.#closed || performance.now() + delay > deadline) {
+        throw this.#counted(readyFailure(failures[failures.length - 1], target, readyTimeout, this.#target));
       }
       await sleep(delay);
       delay = Math.min(delay * 2, READY_BACKOFF_MAX_MS);
@@ -591,7 +389,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   stats(): PoolStats {
     return {
       total: this.#connections.size,
-      idle: this.#idle.length,
+      idle: this.#idle.size,
       active: this.#active,
       waiting: this.#waiters.length,
       opening: this.#opening,
@@ -612,32 +410,22 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   async #shutDown(timeoutMs: number): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
-    for (const waiter of this.#waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new PoolClosedError());
-    }
-    for (const connection of [...this.#idle]) this.#destroy(connection, 'pool-closed');
+    for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
+    for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
 
     if (this.#active > 0 && !(await this.#waitForDrain(timeoutMs))) {
       // In-flight work ran past the timeout: cancel its statements, give them a moment to
       // unwind, then cut whatever is still held.
       const active = [...this.#connections].filter((connection) => connection.state === 'active');
       await Promise.all(
-        active.map((connection) =>
-          sendCancelRequest(
-            this.config,
-            connection.processId,
-            connection.secretKey,
-            this.config.connectTimeout,
-          ),
-        ),
+        active.map((connection) => connection.cancel(this.config, this.config.connectTimeout)),
       );
       await this.#waitForDrain(CANCEL_GRACE_MS);
       for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
     }
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settled();
     for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settled();
   }
 
   #waitForDrain(timeoutMs: number): Promise<boolean> {

@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
-import { ConnectionError, mapDatabaseError, StrataError } from '@strata/errors';
+import { StrataError } from '@strata/errors';
 import knex, { type Knex } from 'knex';
 import type pg from 'pg';
 import { ambientConnectionOf, getAmbientConnection } from './ambient-connection.js';
-import { sendCancelRequest } from './cancel-request.js';
 import type { Pool } from './pool.js';
 import type { CheckedOutClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
@@ -16,7 +15,8 @@ export interface KnexConnectionSource {
   /** Checks out a connection, recording where (for leak reports). */
   acquire(stack: Error | undefined): Promise<PooledConnection>;
   release(connection: PooledConnection, destroy: boolean): void;
-  countError(): void;
+  /** A statement failed: the typed error to throw (counted, its connection marked if it broke). */
+  fail(connection: PooledConnection | undefined, error: unknown): unknown;
 }
 
 /** The parts of knex's PostgreSQL dialect this file overrides or calls. */
@@ -71,13 +71,7 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
 
     override query(connection: pg.Client, query: unknown): Promise<unknown> {
       return super.query(connection, query).catch((error: unknown) => {
-        source.countError();
-        const mapped = mapDatabaseError(error);
-        if (mapped instanceof ConnectionError) {
-          const pooled = PooledConnection.of(connection);
-          if (pooled) pooled.broken = true;
-        }
-        throw mapped;
+        throw source.fail(PooledConnection.of(connection), error);
       });
     }
 
@@ -105,12 +99,7 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     cancelQuery(client: pg.Client): Promise<void> {
       const connection = PooledConnection.of(client);
       if (!connection) return Promise.resolve();
-      return sendCancelRequest(
-        source.settings,
-        connection.processId,
-        connection.secretKey,
-        source.settings.connectTimeout,
-      );
+      return connection.cancel(source.settings, source.settings.connectTimeout);
     }
 
     acquireRawConnection(): never {

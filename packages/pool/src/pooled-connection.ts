@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { sendCancelRequest } from './cancel-request.js';
 
 /** Why the pool closed a connection (the `remove` event carries it). */
 export type RemovalReason =
@@ -74,6 +75,57 @@ export class PooledConnection {
   /** Forgets a prepared statement node-postgres believes exists, so it is parsed again. */
   forgetStatement(name: string): void {
     delete (this.client as unknown as ClientInternals).connection.parsedStatements[name];
+  }
+
+  /**
+   * Why the pool must close this connection rather than hand it out or take it back, or
+   * undefined when it may be used. Being released (still `active`), its session is checked
+   * too: a stale statement or an open transaction must not reach the next holder.
+   */
+  removalReason(now: number, poolClosed: boolean): RemovalReason | undefined {
+    if (this.broken) return 'broken';
+    if (poolClosed) return 'pool-closed';
+    if (now >= this.retireAt) return 'max-lifetime';
+    if (this.state !== 'active') return undefined;
+    if (this.discard) return 'stale-statement';
+    if (this.client.getTransactionStatus() !== 'I') return 'in-transaction';
+    return undefined;
+  }
+
+  /** Asks the server to cancel the statement this connection runs, if any; never rejects. */
+  cancel(target: { host: string; port: number }, timeoutMs: number): Promise<void> {
+    return sendCancelRequest(target, this.processId, this.secretKey, timeoutMs);
+  }
+
+  /** A round trip within `timeoutMs`; false (and marked broken) when the connection is dead or hung. */
+  ping(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.broken = true;
+        resolve(false);
+      }, timeoutMs);
+      this.client.query('SELECT 1').then(
+        () => {
+          clearTimeout(timer);
+          resolve(!this.broken);
+        },
+        () => {
+          clearTimeout(timer);
+          this.broken = true;
+          resolve(false);
+        },
+      );
+    });
+  }
+
+  /** Ends the session politely, cutting the socket if the server does not answer within `timeoutMs`. */
+  end(timeoutMs: number): Promise<void> {
+    const socket = (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection;
+    const timer = setTimeout(() => socket.stream.destroy(), timeoutMs).unref();
+    return this.client
+      .end()
+      .catch(() => {})
+      .finally(() => clearTimeout(timer));
   }
 }
 
