@@ -3,7 +3,7 @@ import { DatabaseError } from '@strata/errors';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createPool } from './create-pool.js';
 import type { Pool, PoolEvents } from './pool.js';
-import type { PoolClient } from './pool-client.js';
+import type { CheckedOutClient, PoolClient } from './pool-client.js';
 import { PoolTimeoutError } from './pool-errors.js';
 import { serverUrl } from './test-support/test-database.js';
 
@@ -88,6 +88,17 @@ describe('leak detection', () => {
       await vi.waitFor(() => expect(leaks).toHaveLength(1), { timeout: 10_000, interval: 20 });
     });
     expect(leaks[0]?.stack).toContain('pool-limits.test.ts');
+  });
+
+  test('a checkout captures where it happened only when leak detection is on', async () => {
+    const leaseStackOf = (client: PoolClient) => (client as CheckedOutClient).pooled.leaseStack;
+    const watched = await pool({ max: 1, leakDetectionThreshold: 60_000 }).connect();
+    expect(leaseStackOf(watched)).toBeInstanceOf(Error);
+    watched.release();
+    // Off, checking out allocates no Error for a stack nobody would read.
+    const unwatched = await pool({ max: 1, leakDetectionThreshold: 0 }).connect();
+    expect(leaseStackOf(unwatched)).toBeUndefined();
+    unwatched.release();
   });
 
   test('without a listener, the report goes to console.warn', async () => {
