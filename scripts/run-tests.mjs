@@ -31,7 +31,13 @@ const run = spawnSync(
     '--concurrency=2',
     ...process.argv.slice(2),
   ],
-  { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    // The Node version is part of every task's cache key: a run on another Node line must
+    // run the tests again, not replay the results of the last line.
+    env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env, STRATA_NODE_VERSION: process.version },
+  },
 );
 const biome = spawnSync('pnpm', ['exec', 'biome', 'check', '.'], { cwd: root, stdio: 'inherit' });
 // The example project installs the packed packages from outside the workspace (issue: other
@@ -57,5 +63,6 @@ for (const file of resultFiles) {
   }
 }
 const status = run.status !== 0 || biome.status !== 0 || example.status !== 0 || failed > 0 ? 1 : 0;
+console.log(`Tests ran on Node ${process.version}.`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(status);
