@@ -20,8 +20,12 @@ class ApiProcess {
   readonly exited: Promise<number | null>;
   #waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
 
-  constructor(environment: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--enable-source-maps', MAIN], {
+  constructor(
+    environment: Record<string, string>,
+    command: string[] = [process.execPath, '--enable-source-maps', MAIN],
+  ) {
+    const [program = process.execPath, ...args] = command;
+    this.child = spawn(program, args, {
       cwd: PACKAGE_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...environment },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +39,11 @@ class ApiProcess {
       });
     }
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // Output keeps coming while any process holding the pipes (e.g. the API under pnpm) lives.
+    this.outputClosed = new Promise((resolve) => this.child.stdout?.once('close', resolve));
   }
+
+  readonly outputClosed: Promise<unknown>;
 
   #add(line: string): void {
     this.lines.push(line);
@@ -81,6 +89,12 @@ class ApiProcess {
     this.child.kill(signal);
     return this.exited;
   }
+}
+
+/** pnpm as this test run was started with it (`npm_execpath`), else the one on PATH. */
+function pnpmCommand(): string[] {
+  const execPath = process.env.npm_execpath ?? '';
+  return /pnpm\.(c?js|mjs)$/.test(execPath) ? [process.execPath, execPath] : ['pnpm'];
 }
 
 function parse(line: string): Record<string, unknown> | undefined {
@@ -202,6 +216,28 @@ describe('pnpm start (dist/main.js) with embedded PostgreSQL', () => {
     expect(output.filter((line) => line.includes(credentials.password))).toEqual([]);
     expect(output.some((line) => line.includes('postgres://postgres:***@127.0.0.1:'))).toBe(true);
   }, 180_000);
+});
+
+describe('pnpm start signalled at its outermost process only', () => {
+  test('SIGTERM to pnpm alone (which exits without passing it on) still stops the API and its embedded PostgreSQL', async () => {
+    const dataDir = path.join(directory, 'launcher');
+    const api = new ApiProcess({ PORT: '0', STRATA_API_DATA_DIR: dataDir, LOG_LEVEL: 'info' }, [
+      ...pnpmCommand(),
+      'start',
+    ]);
+    await api.listening();
+    api.child.kill('SIGTERM');
+    await api.exited;
+    // pnpm is gone; the API notices, shuts down cleanly and closes the output pipes it shares.
+    await api.outputClosed;
+    const stop = api.lines.map(parse).find((line) => line?.msg === 'shutdown requested');
+    // pnpm takes its script's shell with it; whichever is seen gone first is named.
+    expect(stop?.launcher, api.lines.join('\n')).toMatch(
+      /pnpm|sh -c node --enable-source-maps dist\/main\.js/,
+    );
+    expect(api.lines.map((line) => parse(line)?.msg)).toContain('stopped');
+    expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+  }, 120_000);
 });
 
 describe('pnpm start with a bad configuration', () => {
