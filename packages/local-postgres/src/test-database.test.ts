@@ -27,15 +27,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function query<T>(connectionString: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T>(url: string, text: string): Promise<T[]> =>
+  withAdminConnection(async (client) => (await client.query(text)).rows as T[], url);
 
 const exists = (name: string) =>
   withAdminConnection(
