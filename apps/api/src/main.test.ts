@@ -4,11 +4,11 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { testServerUrl } from '@strata/local-postgres/test-database';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PACKAGE_ROOT } from './app-config.js';
 import type { OrderResponse } from './order-schemas.js';
 import { http } from './test-support/http.js';
-import { serverUrl } from './test-support/test-server.js';
 import type { UserResponse } from './user-schemas.js';
 
 const MAIN = path.join(PACKAGE_ROOT, 'dist', 'main.js');
@@ -242,7 +242,7 @@ describe('pnpm start signalled at its outermost process only', () => {
 
 describe('pnpm start with a bad configuration', () => {
   test('a wrong DATABASE_URL password: exits 1 saying why, without the password', async () => {
-    const url = new URL(serverUrl());
+    const url = new URL(testServerUrl());
     const realPassword = decodeURIComponent(url.password);
     url.password = 'Wrong-Secret-Value-42';
     const api = new ApiProcess({ DATABASE_URL: url.toString(), PORT: '0' });

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createTempFolder,
   createTestDatabase,
   type StrataRun,
-  sqlMigration,
   strata,
   type TempFolder,
   type TestDatabase,

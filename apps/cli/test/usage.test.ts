@@ -1,7 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../src/run-cli.js';
-import { createTempFolder, sqlMigration, strata } from './strata-harness.js';
+import { createTempFolder, strata } from './strata-harness.js';
 
 const coloured = (text: string): boolean => stripVTControlCharacters(text) !== text;
 

@@ -3,7 +3,11 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type BatchUpdateProgress, batchUpdate } from './batch-update.js';
 import { createMigrator } from './create-migrator.js';
 import { BatchUpdateInTransactionError } from './migration-errors.js';
-import { createMigrationsDirectory, createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import {
+  createMigrationsDirectory,
+  createTestDatabase,
+  type TestDatabase,
+} from './test-support/test-database.js';
 
 let db: TestDatabase;
 

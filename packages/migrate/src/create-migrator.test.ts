@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidConfigError, StatementTimeoutError, UniqueViolationError } from '@strata/errors';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createMigrator, type Migrator } from './create-migrator.js';
 import {
@@ -20,9 +21,8 @@ import {
   createTestDatabase,
   type MigrationsDirectory,
   schemaSnapshot,
-  sqlMigration,
   type TestDatabase,
-} from './testing/test-database.js';
+} from './test-support/test-database.js';
 
 let db: TestDatabase;
 let dir: MigrationsDirectory;

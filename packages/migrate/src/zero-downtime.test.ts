@@ -1,3 +1,4 @@
+import { sqlMigration } from '@strata/migration-fixtures';
 import type pg from 'pg';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { batchUpdate } from './batch-update.js';
@@ -6,9 +7,8 @@ import {
   createMigrationsDirectory,
   createTestDatabase,
   type MigrationsDirectory,
-  sqlMigration,
   type TestDatabase,
-} from './testing/test-database.js';
+} from './test-support/test-database.js';
 
 // The zero-downtime proof at test size (the benchmark migrate.zero-downtime.1m runs it on 1M
 // rows and compares the writers' p99): while 8 clients keep inserting and updating, the

@@ -2,8 +2,8 @@ import { AsyncResource } from 'node:async_hooks';
 import type { Pool } from '@strata/pool';
 import { Model } from 'objection';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createBarrier } from './testing/barrier.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createBarrier } from './test-support/barrier.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { currentTransaction, withTransaction } from './with-transaction.js';
 
 class Note extends Model {

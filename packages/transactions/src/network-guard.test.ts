@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { NetworkCallInTransactionError } from './transaction-errors.js';
 import { defaultNetworkGuard } from './transaction-options.js';
 import { withTransaction } from './with-transaction.js';

@@ -2,7 +2,7 @@ import { InvalidConfigError } from '@strata/errors';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { updateWithVersion } from './optimistic-lock.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { OptimisticLockError } from './transaction-errors.js';
 import { withTransaction } from './with-transaction.js';
 

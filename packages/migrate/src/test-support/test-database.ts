@@ -1,12 +1,11 @@
 // Test support (not part of the package): a fresh database per test on the shared server,
 // and a temporary migrations directory.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createTestDatabase as createServerDatabase } from '@strata/local-postgres/test-database';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { inject } from 'vitest';
 
 export interface TestDatabase {
   name: string;
@@ -20,25 +19,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-// The URL @strata/local-postgres' global setup provides (its .d.ts augmentation of vitest is
-// not seen from here, so it is declared again with the same type).
-declare module 'vitest' {
-  export interface ProvidedContext {
-    strataDatabaseUrl: string;
-  }
-}
-
-const serverUrl = (): string => inject('strataDatabaseUrl') ?? process.env.STRATA_TEST_DATABASE_URL ?? '';
-
+/** `strata_test_migrate_<random>` on the test server, with a Knex instance and a pg pool on it. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `migrate_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  const connectionString = url.toString();
+  const database = await createServerDatabase({ prefix: 'migrate' });
+  const { name, url: connectionString } = database;
   const knex = knexFactory({ client: 'pg', connection: connectionString, pool: { min: 0, max: 6 } });
   const pool = new pg.Pool({ connectionString, max: 4 });
   // drop() terminates what is still connected; a client that was still closing then reports
@@ -62,10 +46,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
       await knex.destroy();
       await pool.end();
-      const cleanup = new pg.Client({ connectionString: serverUrl() });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await database.drop();
     },
   };
 }
@@ -86,10 +67,6 @@ export async function createMigrationsDirectory(): Promise<MigrationsDirectory> 
     cleanup: () => rm(directory, { recursive: true, force: true }),
   };
 }
-
-/** `-- migrate:up` / `-- migrate:down` file content. */
-export const sqlMigration = (up: string, down = ''): string =>
-  `-- migrate:up\n${up}\n-- migrate:down\n${down}\n`;
 
 /**
  * The user-visible shape of a schema: tables, columns, indexes and constraints, without the
