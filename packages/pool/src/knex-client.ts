@@ -7,6 +7,7 @@ import { sendCancelRequest } from './cancel-request.js';
 import type { Pool } from './pool.js';
 import type { CheckedOutClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
+import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
 
 /** What the Knex client needs from the pool. */
@@ -127,10 +128,12 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     }
   }
 
-  return knex({
+  const instance = knex({
     ...options,
     client: StrataKnexClient as unknown as typeof knex.Client,
     // Put SQL text, never bound values, on driver errors; typed errors carry neither.
     compileSqlOnError: false,
   });
+  registerPoolKnex(instance, source.pool);
+  return instance;
 }
