@@ -3,6 +3,7 @@ import { createMigrator } from '@strata/migrate';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { withAdminConnection } from './admin-connection.js';
+import { quoteDatabaseName } from './database-name.js';
 import { createTemplateDatabase } from './template-database.js';
 import {
   loadTestingConfigFile,
@@ -65,9 +66,10 @@ export function createGlobalSetup(config?: TestingConfig) {
     project.provide('strataTemplateDatabase', resolved.templateDatabase);
     project.provide('strataPoolOptions', resolved.pool);
     return async () => {
+      const template = quoteDatabaseName(resolved.templateDatabase);
       await withAdminConnection(server.connectionString, async (client) => {
-        await client.query(`alter database ${resolved.templateDatabase} with is_template false`);
-        await client.query(`drop database if exists ${resolved.templateDatabase} with (force)`);
+        await client.query(`alter database ${template} with is_template false`);
+        await client.query(`drop database if exists ${template} with (force)`);
       }).catch(() => undefined);
       await server.stop();
     };

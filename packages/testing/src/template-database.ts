@@ -1,5 +1,5 @@
 import { withAdminConnection } from './admin-connection.js';
-import { assertDatabaseName } from './database-name.js';
+import { assertDatabaseName, quoteDatabaseName } from './database-name.js';
 import { databaseUrl } from './database-url.js';
 
 export interface CreateTemplateDatabaseOptions {
@@ -18,15 +18,16 @@ export interface CreateTemplateDatabaseOptions {
  */
 export async function createTemplateDatabase(options: CreateTemplateDatabaseOptions): Promise<string> {
   const name = assertDatabaseName(options.name);
+  const quoted = quoteDatabaseName(name);
   await withAdminConnection(options.serverUrl, async (client) => {
-    await client.query(`alter database ${name} with is_template false`).catch(() => undefined);
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
+    await client.query(`alter database ${quoted} with is_template false`).catch(() => undefined);
+    await client.query(`drop database if exists ${quoted} with (force)`);
+    await client.query(`create database ${quoted}`);
   });
   const connectionString = databaseUrl(options.serverUrl, name);
   await options.migrate(connectionString);
   await withAdminConnection(options.serverUrl, async (client) => {
-    await client.query(`alter database ${name} with is_template true allow_connections false`);
+    await client.query(`alter database ${quoted} with is_template true allow_connections false`);
     // Sessions the migration left open would block every clone.
     await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
   });

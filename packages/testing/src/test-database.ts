@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { withAdminConnection } from './admin-connection.js';
-import { assertDatabaseName } from './database-name.js';
+import { assertDatabaseName, quoteDatabaseName } from './database-name.js';
 import { databaseUrl } from './database-url.js';
 
 export interface CreateTestDatabaseOptions {
@@ -28,8 +28,13 @@ export interface TestDatabase {
 export async function createTestDatabase(options: CreateTestDatabaseOptions): Promise<TestDatabase> {
   const name = assertDatabaseName(options.name ?? `strata_test_${randomBytes(5).toString('hex')}`);
   const template = options.template === undefined ? undefined : assertDatabaseName(options.template);
+  const quoted = quoteDatabaseName(name);
   await withAdminConnection(options.serverUrl, (client) =>
-    client.query(template ? `create database ${name} template ${template}` : `create database ${name}`),
+    client.query(
+      template
+        ? `create database ${quoted} template ${quoteDatabaseName(template)}`
+        : `create database ${quoted}`,
+    ),
   );
   let dropped = false;
   return {
@@ -39,7 +44,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions): Pr
       if (dropped) return;
       dropped = true;
       await withAdminConnection(options.serverUrl, (client) =>
-        client.query(`drop database if exists ${name} with (force)`),
+        client.query(`drop database if exists ${quoted} with (force)`),
       );
     },
   };
