@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidConfigError } from '@strata/errors';
-import pg from 'pg';
+import { InvalidConfigError, quoteIdentifier } from '@strata/errors';
 import { z } from 'zod';
 import { withAdminConnection } from './admin-connection.js';
 import { databaseUrl } from './database-url.js';
@@ -80,9 +79,9 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const { prefix, name: chosenName, template, serverUrl = testServerUrl() } = parseOptions(options);
   const random = randomBytes(RANDOM_BYTES).toString('hex');
   const name = chosenName ?? `${NAME_START}${prefix === undefined ? '' : `${prefix}_`}${random}`;
-  const from = template === undefined ? '' : ` template ${pg.escapeIdentifier(template)}`;
+  const from = template === undefined ? '' : ` template ${quoteIdentifier(template)}`;
   await withAdminConnection(
-    (admin) => admin.query(`create database ${pg.escapeIdentifier(name)}${from}`),
+    (admin) => admin.query(`create database ${quoteIdentifier(name)}${from}`),
     serverUrl,
   );
   let dropping: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { quoteIdentifier } from '@strata/errors';
 import { withAdminConnection } from './admin-connection.js';
 import { testServerUrl } from './test-server-url.js';
 
@@ -32,7 +32,7 @@ export async function dropDatabaseOn(
     [name],
   );
   if (rows.length === 0) return;
-  const database = pg.escapeIdentifier(name);
+  const database = quoteIdentifier(name);
   if (rows[0]?.datistemplate) await admin.query(`alter database ${database} with is_template false`);
   if (options.force) {
     await admin.query(`drop database if exists ${database} with (force)`);

@@ -665,7 +665,7 @@ describe('configuration', () => {
       createMigrator({
         directory: '',
         connectionString: 'postgres://app:s3cret@db/app',
-        schema: 'bad schema',
+        schema: '',
         lockTimeout: 'soon',
         lockRetries: -1,
         surprise: true,

@@ -48,6 +48,26 @@ describe('ambient transaction', () => {
     expect((await pool.query('SELECT count(*)::int AS n FROM notes')).rows[0]).toEqual({ n: 0 });
   });
 
+  test("withTransaction(pool.knex, fn) is the pool's transaction: pool.query inside sees its uncommitted rows and rolls back with it", async () => {
+    const seen: Record<string, unknown> = {};
+    const run = withTransaction(pool.knex, async (tx) => {
+      seen.ambient = currentTransaction(pool) === tx && currentTransaction(pool.knex) === tx;
+      await pool.knex('notes').insert({ body: 'knex' });
+      await pool.query("INSERT INTO notes (body) VALUES ('raw')");
+      seen.samePid = (await pidOf(pool)) === (await pidOf(tx));
+      const { rows } = await pool.query<{ body: string }>('SELECT body FROM notes ORDER BY body');
+      seen.bodies = rows.map((row) => row.body);
+      // Nested on the pool itself, it is a savepoint of the same transaction.
+      await withTransaction(pool, (inner) => {
+        seen.depth = inner.depth;
+      });
+      throw new Error('roll everything back');
+    });
+    await expect(run).rejects.toThrow('roll everything back');
+    expect(seen).toEqual({ ambient: true, samePid: true, bodies: ['knex', 'raw'], depth: 1 });
+    expect((await pool.query('SELECT count(*)::int AS n FROM notes')).rows[0]).toEqual({ n: 0 });
+  });
+
   test('two interleaved transactions each see only their own writes', async () => {
     const bothWrote = createBarrier(2);
     const bothRead = createBarrier(2); // neither commits before both have read
