@@ -1,4 +1,5 @@
 import { quoteIdentifier } from '@strata/errors';
+import type pg from 'pg';
 import { withAdminConnection } from './admin-connection.js';
 import { testServerUrl } from './test-server-url.js';
 

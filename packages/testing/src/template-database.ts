@@ -21,7 +21,9 @@ export async function createTemplateDatabase(options: CreateTemplateDatabaseOpti
   const { url } = await createTestDatabase({ serverUrl: options.serverUrl, name });
   await options.migrate(url);
   await withAdminConnection(async (client) => {
-    await client.query(`alter database ${quoteDatabaseName(name)} with is_template true allow_connections false`);
+    await client.query(
+      `alter database ${quoteDatabaseName(name)} with is_template true allow_connections false`,
+    );
     // Sessions the migration left open would block every clone.
     await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
   }, options.serverUrl);
