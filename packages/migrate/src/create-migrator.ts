@@ -12,7 +12,7 @@ import {
   MigrationHistory,
   type Queryable,
 } from './migration-history.js';
-import type { MigrationPhase } from './migration-name.js';
+import type { MigrationPhase } from './migration-phase.js';
 import {
   assertChecksums,
   type BlockedBy,
@@ -21,17 +21,12 @@ import {
   type MigrationGuard,
   planMigrations,
 } from './migration-plan.js';
+import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
 import { createMigrationFile, type NewMigration, type NewMigrationOptions } from './new-migration.js';
-import {
-  type AppliedMigration,
-  applyMigration,
-  type RolledBackMigration,
-  type RunContext,
-  revertMigration,
-} from './run-migration.js';
+import { applyMigration, type RunContext, revertMigration } from './run-migration.js';
 
 /** One migration in `status()`: a file, an applied history row, or both. */
 export interface MigrationStatus {

@@ -1,4 +1,4 @@
-import type { MigrationPhase } from './migration-name.js';
+import type { MigrationPhase } from './migration-phase.js';
 import { quoteIdentifier } from './sql-identifier.js';
 
 /** The one thing the history store needs from a connection: run parameterised SQL. */
