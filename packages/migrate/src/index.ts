@@ -43,18 +43,18 @@ export type { DeployRecord, HistoryRecord } from './migration-history.js';
 export {
   assertUniqueSeqs,
   MIGRATION_EXTENSIONS,
-  MIGRATION_PHASES,
   type MigrationExtension,
   type MigrationName,
-  type MigrationPhase,
   parseMigrationName,
 } from './migration-name.js';
+export { MIGRATION_PHASES, type MigrationPhase } from './migration-phase.js';
 export {
   type BlockedBy,
   type BlockedMigration,
   type MigrationGuard,
   planMigrations,
 } from './migration-plan.js';
+export type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 export {
   type MigrationLintHook,
   type MigratorConfig,
@@ -64,7 +64,6 @@ export {
 export type { MigratorEvent } from './migrator-event.js';
 export type { NewMigration, NewMigrationOptions } from './new-migration.js';
 export { forbiddenStatementReason, nonTransactionalReason } from './non-transactional-statement.js';
-export type { AppliedMigration, RolledBackMigration } from './run-migration.js';
 export {
   type MigrationSettings,
   type ParsedSqlMigration,

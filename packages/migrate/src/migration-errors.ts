@@ -1,5 +1,5 @@
 import { StrataError } from '@strata/errors';
-import type { AppliedMigration } from './run-migration.js';
+import type { AppliedMigration } from './migration-result.js';
 
 /** Which naming rule a migration file name broke. */
 export type MigrationNameRule =

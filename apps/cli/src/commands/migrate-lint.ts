@@ -1,13 +1,9 @@
 import { type LintFinding, lintMigrations, parseMigrationName } from '@strata/migrate';
-import { EXIT_CODES } from '../exit-codes.js';
 import { plural, severityLabel } from '../output/format.js';
+import { checkOutcome } from './check-outcome.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
+import type { MigrateLintFlags } from './migrate-lint-options.js';
 import { readMigrationTexts } from './read-migration-texts.js';
-
-export interface MigrateLintFlags extends MigrateFlags {
-  since?: number;
-}
 
 const seqOf = (fileName: string): number | undefined => {
   try {
@@ -24,23 +20,24 @@ const seqOf = (fileName: string): number | undefined => {
  * when a reported finding is an error; warnings alone exit 0.
  */
 export async function migrateLint(context: CommandContext, flags: MigrateLintFlags): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags({ ...flags, databaseUrl: undefined }));
+  const config = await context.config();
   const texts = await readMigrationTexts(config.migrationsDir);
   const sqlFiles = texts.flatMap((text) =>
     text.sql === undefined ? [] : [{ file: text.fileName, sql: text.sql }],
   );
   const all = await lintMigrations(sqlFiles);
+  const { since } = flags;
   const findings: LintFinding[] =
-    flags.since === undefined
+    since === undefined
       ? all
       : all.filter((finding) => {
           const seq = seqOf(finding.file);
-          return seq === undefined || seq >= (flags.since as number);
+          return seq === undefined || seq >= since;
         });
   const errors = findings.filter((finding) => finding.severity === 'error').length;
   const warnings = findings.length - errors;
-  return {
-    exitCode: errors > 0 ? EXIT_CODES.blocked : EXIT_CODES.ok,
+  return checkOutcome({
+    blocking: errors > 0,
     document: {
       directory: config.migrationsDir,
       files: sqlFiles.length,
@@ -48,22 +45,16 @@ export async function migrateLint(context: CommandContext, flags: MigrateLintFla
       warnings,
       findings,
     },
-    render(output) {
-      const c = output.colours;
-      for (const finding of findings) {
-        const at = `${finding.file}:${finding.line}${finding.column === undefined ? '' : `:${finding.column}`}`;
-        output.line(
-          `${c.bold(at)}  ${severityLabel(c, finding.severity)}  ${c.cyan(finding.ruleId)}  ${finding.message}`,
-        );
-        if (finding.lock) output.line(c.dim(`    lock: ${finding.lock}`));
-        output.line(c.dim(`    fix:  ${finding.safeAlternative}`));
-      }
-      if (findings.length > 0) output.line();
-      const summary = `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(sqlFiles.length, 'SQL migration')}.`;
-      output.line(errors > 0 ? c.red(summary) : c.green(summary));
-      if (errors > 0) {
-        output.line('Fix them, or waive one in its file with `-- strata:allow <rule-id> <reason>`.');
-      }
+    findings,
+    show(finding, c) {
+      const at = `${finding.file}:${finding.line}${finding.column === undefined ? '' : `:${finding.column}`}`;
+      return [
+        `${c.bold(at)}  ${severityLabel(c, finding.severity)}  ${c.cyan(finding.ruleId)}  ${finding.message}`,
+        ...(finding.lock ? [c.dim(`    lock: ${finding.lock}`)] : []),
+        c.dim(`    fix:  ${finding.safeAlternative}`),
+      ];
     },
-  };
+    summary: `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(sqlFiles.length, 'SQL migration')}.`,
+    advice: 'Fix them, or waive one in its file with `-- strata:allow <rule-id> <reason>`.',
+  });
 }

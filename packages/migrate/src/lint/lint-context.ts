@@ -1,5 +1,5 @@
 import type { Node } from 'libpg-query';
-import type { MigrationPhase } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
 import type { LintRuleId } from './lint-rules.js';
 
 /** One top-level statement of the migration's up section, as the rules see it. */

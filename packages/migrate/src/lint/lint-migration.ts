@@ -1,6 +1,7 @@
 import type { Node } from 'libpg-query';
 import { MigrationNameError } from '../migration-errors.js';
-import { type MigrationPhase, parseMigrationName } from '../migration-name.js';
+import { parseMigrationName } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
 import { forbiddenStatementReason } from '../non-transactional-statement.js';
 import { parseSql, type SqlStatement, SqlSyntaxError, splitSqlStatements } from '../sql-parser.js';
 import { checkBackfillShape } from './backfill-rules.js';

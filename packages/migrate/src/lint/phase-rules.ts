@@ -1,5 +1,5 @@
 import type { AlterTableCmd, Node } from 'libpg-query';
-import type { MigrationPhase } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
 import { isExistingTable, type LintContext, type RuleFinding } from './lint-context.js';
 import type { LintRuleId } from './lint-rules.js';
 import { firstLocation, nodeAs, nodeType, relationName, stringValues } from './parse-tree.js';
