@@ -14,7 +14,7 @@ import { serverIdentity } from './postgres-user.js';
 import { createReplicationLogin, primaryReplicationSettings, startReplica } from './replica.js';
 import type { ServerProcess } from './server-process.js';
 import type { ResolvedStartPostgresOptions } from './start-postgres-options.js';
-import { stopOnSignal } from './stop-on-signal.js';
+import { tieToProcess } from './stop-on-signal.js';
 
 const CREDENTIALS_FILE = 'strata-local-postgres.json';
 
@@ -123,12 +123,18 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
     for (const file of [logFile, ...replicaLogFiles]) rmSync(file, { force: true });
   };
   const endLogs = () => Promise.all(logs.map((stream) => new Promise((resolve) => stream.end(resolve))));
-  // If the process exits without calling stop(), no server may outlive it nor leave files.
-  const onExit = () => {
-    for (const server of processes) server.signalSync('SIGQUIT');
-    removeTemporaryFiles();
-  };
-  process.once('exit', onExit);
+  const tie = tieToProcess(
+    async () => {
+      await Promise.all(processes.map((server) => server.signal('SIGINT')));
+      await endLogs();
+      removeTemporaryFiles();
+    },
+    // If the process exits without calling stop(), no server may outlive it nor leave files.
+    () => {
+      for (const server of processes) server.signalSync('SIGQUIT');
+      removeTemporaryFiles();
+    },
+  );
 
   let primary: LocalPostgresServer;
   const replicas: LocalPostgresServer[] = [];
@@ -184,7 +190,7 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
       replicas.push(replica);
     }
   } catch (cause) {
-    process.removeListener('exit', onExit);
+    tie.untie();
     await Promise.all(processes.map((server) => server.signal('SIGQUIT')));
     if (!options.persistent) {
       await rm(options.dataDir ? dataDir : workDir, { recursive: true, force: true });
@@ -195,17 +201,6 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
     throw new EmbeddedPostgresError('The embedded PostgreSQL server failed to start.', logFile, { cause });
   }
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    unregisterSignals();
-    process.removeListener('exit', onExit);
-    await Promise.all(processes.map((server) => server.signal('SIGINT')));
-    await endLogs();
-    removeTemporaryFiles();
-  };
-  const unregisterSignals = stopOnSignal(stop);
   return {
     connectionString: primary.url,
     provider: 'embedded',
@@ -213,6 +208,6 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
     logFile,
     primary,
     replicas,
-    stop,
+    stop: tie.stop,
   };
 }

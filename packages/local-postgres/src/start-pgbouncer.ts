@@ -17,7 +17,7 @@ import {
   type ResolvedStartPgBouncerOptions,
   type StartPgBouncerOptions,
 } from './start-pgbouncer-options.js';
-import { stopOnSignal } from './stop-on-signal.js';
+import { tieToProcess } from './stop-on-signal.js';
 import { withClient } from './with-client.js';
 
 function withAddress(url: string, changes: { host?: string; port?: number; database?: string }): string {
@@ -109,38 +109,35 @@ async function startBinary(binary: string, options: ResolvedStartPgBouncerOption
     isReady: () => showVersion(adminUrl).then(() => true),
     startTimeoutMs: 30_000,
   });
-  // If the process exits without calling stop(), PgBouncer must not outlive it nor leave files.
-  const onExit = () => {
-    bouncer.signalSync('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(logFile, { force: true });
-  };
-  process.once('exit', onExit);
+  let shutdownSignal: NodeJS.Signals = 'SIGTERM';
+  const tie = tieToProcess(
+    async () => {
+      await bouncer.signal(shutdownSignal);
+      await endLog();
+      await rm(dir, { recursive: true, force: true });
+      await rm(logFile, { force: true });
+    },
+    // If the process exits without calling stop(), PgBouncer must not outlive it nor leave files.
+    () => {
+      bouncer.signalSync('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(logFile, { force: true });
+    },
+  );
+  let version: string;
   try {
     await bouncer.start();
+    version = await showVersion(adminUrl);
   } catch (cause) {
-    process.removeListener('exit', onExit);
+    tie.untie();
     await bouncer.signal('SIGKILL');
     await rm(dir, { recursive: true, force: true });
     await endLog();
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new Error(`${reason}; see its log: ${logFile}`, { cause });
   }
-  const version = await showVersion(adminUrl);
-  const shutdownSignal = immediateShutdownSignal(version);
-
+  shutdownSignal = immediateShutdownSignal(version);
   let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    unregisterSignals();
-    process.removeListener('exit', onExit);
-    await bouncer.signal(shutdownSignal);
-    await endLog();
-    await rm(dir, { recursive: true, force: true });
-    await rm(logFile, { force: true });
-  };
-  const unregisterSignals = stopOnSignal(stop);
   return {
     url,
     adminUrl,
@@ -149,12 +146,24 @@ async function startBinary(binary: string, options: ResolvedStartPgBouncerOption
     provider: 'binary',
     logFile,
     pid: () => bouncer.pid(),
-    stop,
+    stop() {
+      stopped = true;
+      return tie.stop();
+    },
     kill: () => bouncer.signal('SIGKILL'),
     async restart() {
       if (stopped) throw new StrataError('PGBOUNCER_STOPPED', 'This PgBouncer was stopped; start a new one.');
       await bouncer.signal(shutdownSignal);
-      await bouncer.start();
+      await bouncer.start().catch((cause: unknown) => {
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        throw new StrataError(
+          'PGBOUNCER_START_FAILED',
+          `PgBouncer did not start again: ${reason}; see its log: ${logFile}`,
+          {
+            cause,
+          },
+        );
+      });
     },
   };
 }
