@@ -115,7 +115,12 @@ test('add a column, backfill it, add and validate a check, index concurrently â€
     await migrations.write(
       '003_ledger_note_expand_add_note_check.sql',
       sqlMigration(
-        'alter table ledger add constraint ledger_note_present check (note is not null) not valid;',
+        [
+          // The check comes before the backfill: safe only because the new code, deployed
+          // above, writes note on every insert and update, so the linter needs the reason.
+          '-- strata:allow not-null-before-backfill the deployed code writes note on every insert and update',
+          'alter table ledger add constraint ledger_note_present check (note is not null) not valid;',
+        ].join('\n'),
         'alter table ledger drop constraint ledger_note_present;',
       ),
     );
