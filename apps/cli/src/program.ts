@@ -205,6 +205,20 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
 
   common(
     migrate
+      .command('baseline')
+      .description('adopt the existing history: lint and up stop judging these files (no database needed)')
+      .option('--through <seq|name>', 'adopt the migrations up to this one (default: all)'),
+    { database: false },
+  )
+    .addHelpText('after', example('strata migrate baseline', 'strata migrate baseline --through 071'))
+    .action(
+      handler(async (context, flags) =>
+        (await import('./commands/migrate-baseline.js')).migrateBaseline(context, flags as never),
+      ),
+    );
+
+  common(
+    migrate
       .command('check-design')
       .description(
         'compare schema_design.md with the migrations folder (no database needed); exit 3 on findings',
