@@ -12,6 +12,7 @@ import {
 } from './migration-baseline.js';
 import { MigrationFileError, MigrationLintError } from './migration-errors.js';
 import { parseSqlMigration } from './sql-migration-file.js';
+import { rejection } from './test-support/rejection.js';
 import {
   createMigrationsDirectory,
   createTestDatabase,
@@ -40,15 +41,6 @@ const sqlFilesOf = async (directory: string) =>
       .sort()
       .map(async (name) => ({ file: name, sql: await readFile(path.join(directory, name), 'utf8') })),
   );
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('a legacy history (DO blocks, functions, long literals)', () => {
   test('every file parses, with no statement left to PostgreSQL alone', async () => {

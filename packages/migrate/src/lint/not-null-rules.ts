@@ -2,7 +2,7 @@ import type { Node } from 'libpg-query';
 import type { AddedColumn, LintContext, RuleFinding } from './lint-context.js';
 import { isExistingTable, sameTable } from './lint-context.js';
 import { nodeAs, relationName } from './parse-tree.js';
-import { addedColumn, fillsExistingRows, notNullColumns } from './schema-tracking.js';
+import { addedColumn, columnAddedHere, fillsExistingRows, notNullColumns } from './schema-tracking.js';
 
 /**
  * NOT NULL on a column added without a default: a CHECK (column IS NOT NULL) — NOT VALID or
@@ -23,15 +23,7 @@ export function checkNotNullOnAddedColumns(statement: Node, context: LintContext
     const cmd = nodeAs(command, 'AlterTableCmd');
     const column = nodeAs(cmd?.def, 'ColumnDef');
     if (cmd?.subtype === 'AT_AddColumn' && column?.colname && !fillsExistingRows(column)) {
-      addedHere.push({
-        table,
-        column: column.colname,
-        scope: context.scope,
-        file: context.file,
-        line: context.line,
-        filled: false,
-        hasDefault: false,
-      });
+      addedHere.push(columnAddedHere(context, table, column.colname));
     }
     const constraint = cmd?.subtype === 'AT_AddConstraint' ? nodeAs(cmd.def, 'Constraint') : undefined;
     const columns =

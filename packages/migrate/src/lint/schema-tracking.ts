@@ -59,15 +59,7 @@ export function trackStatement(statement: Node, context: LintContext): void {
           const column = nodeAs(cmd.def, 'ColumnDef');
           if (column?.colname && isExistingTable(context, table) && !fillsExistingRows(column)) {
             forgetColumn(context, table, column.colname);
-            context.knowledge.addedColumns.push({
-              table,
-              column: column.colname,
-              scope: context.scope,
-              file: context.file,
-              line: context.line,
-              filled: false,
-              hasDefault: false,
-            });
+            context.knowledge.addedColumns.push(columnAddedHere(context, table, column.colname));
           }
         } else if (cmd?.subtype === 'AT_ColumnDefault') {
           for (const added of addedColumn(context, table, cmd.name)) added.hasDefault = cmd.def !== undefined;
@@ -89,6 +81,19 @@ export function trackStatement(statement: Node, context: LintContext): void {
     default:
       return;
   }
+}
+
+/** A column the statement being checked adds to `table` without a default: not filled yet. */
+export function columnAddedHere(context: LintContext, table: string, column: string): AddedColumn {
+  return {
+    table,
+    column,
+    scope: context.scope,
+    file: context.file,
+    line: context.line,
+    filled: false,
+    hasDefault: false,
+  };
 }
 
 /** The columns added without a default that are tracked under this table and name. */
