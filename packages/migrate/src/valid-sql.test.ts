@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createMigrator } from './create-migrator.js';
 import { lintMigrations } from './lint/lint-migration.js';
+import { MigrationFailedError } from './migration-errors.js';
 import { parseSqlMigration } from './sql-migration-file.js';
+import { rejection } from './test-support/rejection.js';
 import {
   createMigrationsDirectory,
   createTestDatabase,
@@ -134,5 +136,28 @@ describe('SQL files around the old scanner limits', () => {
       expect(row?.note).toBe("'it''s\n\\done'::text");
       expect(row?.path).toBe("'C:\\temp\\'::text");
     }
+  });
+});
+
+describe('a statement the parser cannot read', () => {
+  test('is planned and linted with a warning, and PostgreSQL judges it at up, at its line', async () => {
+    const fileName = '001_misc_expand_broken.sql';
+    const text = '-- migrate:up\nCREATE TABLE kept (id bigint PRIMARY KEY);\n\nSELECT FROM WHERE;\n';
+    await dir.write(fileName, text);
+    expect(
+      (await lintMigrations([{ file: fileName, sql: text }])).map((f) => [f.line, f.ruleId, f.severity]),
+    ).toEqual([[4, 'syntax-error', 'warning']]);
+    const migrator = createMigrator({ directory: dir.path, connectionString: db.connectionString });
+    try {
+      expect((await migrator.plan()).migrations.map((m) => m.fileName)).toEqual([fileName]);
+      const error = await rejection(migrator.up());
+      expect(error).toBeInstanceOf(MigrationFailedError);
+      expect(error).toMatchObject({ migration: fileName, line: 4 });
+      expect((error as Error).message).toContain('syntax error at or near "WHERE"');
+    } finally {
+      await migrator.close();
+    }
+    // The migration ran in one transaction: nothing of it stayed.
+    expect(await db.query("select to_regclass('kept') as kept")).toEqual([{ kept: null }]);
   });
 });

@@ -149,6 +149,15 @@ END $$;`;
     expect((await lint(trigger(''))).map((f) => f.ruleId)).toEqual(['no-function']);
   });
 
+  test('dynamic SQL in a function body is not a do-block warning', async () => {
+    const sql = `-- strata:allow no-function partition maintenance for the reporting job
+CREATE FUNCTION add_partition(name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES IN (%L)', name, name);
+END $$;`;
+    expect(await lint(sql)).toEqual([]);
+  });
+
   test('SQL-language and BEGIN ATOMIC functions have no PL/pgSQL body to read', async () => {
     const sql = `-- strata:allow no-function reporting view helper
 CREATE FUNCTION total(o orders) RETURNS numeric LANGUAGE sql AS $$ SELECT o.amount $$;`;

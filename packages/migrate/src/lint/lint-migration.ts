@@ -213,7 +213,8 @@ async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<L
 
     // The statements a DO block runs now, or a function body runs when called.
     const embedded = await embeddedSql(statement);
-    for (const unlinted of embedded?.unlinted ?? []) {
+    // A function's EXECUTE runs when it is called: the function itself is the finding (no-function).
+    for (const unlinted of embedded?.kind === 'do' ? embedded.unlinted : []) {
       const message = `DO block: ${unlinted.reason}, so what it runs is not linted.`;
       place({ ruleId: 'do-block', message }, positions.ofChar(unlinted.start));
     }
