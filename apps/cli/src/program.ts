@@ -5,6 +5,7 @@ import type { CommandContext, CommandOutcome } from './commands/command.js';
 import { dbCreateOptions, dbDropOptions } from './commands/db-create-options.js';
 import { dbSeedOptions } from './commands/db-seed-options.js';
 import { doctorOptions } from './commands/doctor-options.js';
+import { migrateBaselineOptions } from './commands/migrate-baseline-options.js';
 import { migrateCheckDesignOptions } from './commands/migrate-check-design-options.js';
 import { migrateDownOptions } from './commands/migrate-down-options.js';
 import { migrateLintOptions } from './commands/migrate-lint-options.js';
@@ -162,6 +163,15 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
     migrateLintOptions,
     async (context, flags) => (await import('./commands/migrate-lint.js')).migrateLint(context, flags),
   ).addHelpText('after', example('strata migrate lint', 'strata migrate lint --since 42 --json'));
+
+  mount(
+    migrate
+      .command('baseline')
+      .description('adopt the existing history: lint and up stop judging these files (no database needed)'),
+    migrateBaselineOptions,
+    async (context, flags) =>
+      (await import('./commands/migrate-baseline.js')).migrateBaseline(context, flags),
+  ).addHelpText('after', example('strata migrate baseline', 'strata migrate baseline --through 071'));
 
   mount(
     migrate

@@ -16,6 +16,7 @@ import {
 import type { MigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { advisoryLockKey } from './migrator-lock.js';
+import { rejection } from './test-support/rejection.js';
 import {
   createMigrationsDirectory,
   createTestDatabase,
@@ -61,15 +62,6 @@ const columnsOf = async (table: string): Promise<string[]> =>
       [table],
     )
   ).map((row) => row.column_name);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 // A typical expand/contract change of one scope, plus an unrelated scope.
 async function writeBillingChange(): Promise<void> {

@@ -22,6 +22,7 @@ import {
   planMigrations,
 } from './migration-plan.js';
 import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
+import { migrationSeq } from './migration-target.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
@@ -383,7 +384,10 @@ export function createMigrator(options: MigratorOptions): Migrator {
   async function down(downOptions: DownOptions = {}): Promise<DownResult> {
     return withCheckedState(async (context, files, state) => {
       const newestFirst = [...state.history].sort((a, b) => b.seq - a.seq);
-      const keep = downOptions.to === undefined ? undefined : resolveTarget(downOptions.to, files);
+      const keep =
+        downOptions.to === undefined
+          ? undefined
+          : migrationSeq(downOptions.to, files, { config: 'down', path: 'to' });
       const targets =
         keep === undefined ? newestFirst.slice(0, 1) : newestFirst.filter((record) => record.seq > keep);
       const byName = new Map(files.map((file) => [file.name, file]));
@@ -428,19 +432,4 @@ export function createMigrator(options: MigratorOptions): Migrator {
 async function hasDown(file: MigrationFile): Promise<boolean> {
   if (file.sql) return (file.sql.down?.statements.length ?? 0) > 0;
   return (await importMigrationModule(file)).down !== undefined;
-}
-
-function resolveTarget(to: number | string, files: readonly MigrationFile[]): number {
-  if (typeof to === 'number' && Number.isInteger(to) && to >= 0) return to;
-  if (typeof to === 'string') {
-    if (/^[0-9]+$/.test(to)) return Number.parseInt(to, 10);
-    const file = files.find((candidate) => candidate.name === to || candidate.fileName === to);
-    if (file) return file.seq;
-  }
-  throw new InvalidConfigError('down', [
-    {
-      path: 'to',
-      message: `must be a seq number or the name of a migration in the directory (got ${JSON.stringify(to)})`,
-    },
-  ]);
 }

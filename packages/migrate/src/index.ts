@@ -20,6 +20,16 @@ export {
 export * from './design/index.js';
 export * from './lint/index.js';
 export {
+  BASELINE_FILE_NAME,
+  type BaselineEntry,
+  type BaselineOptions,
+  type BaselineReport,
+  baselinedFiles,
+  baselineMigrations,
+  type MigrationBaseline,
+  readMigrationBaseline,
+} from './migration-baseline.js';
+export {
   BatchUpdateInTransactionError,
   DuplicateMigrationSeqError,
   MigrationChecksumError,
@@ -74,6 +84,7 @@ export {
 export {
   loadSqlParser,
   parseSql,
+  type SplitOptions,
   type SqlNode,
   type SqlStatement,
   SqlSyntaxError,
