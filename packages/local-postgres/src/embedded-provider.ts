@@ -7,6 +7,7 @@ import { StrataError } from '@strata/errors';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 import { embeddedServer, postmasterProcess } from './embedded-server.js';
 import { findFreePort } from './find-free-port.js';
+import { clearLeftoverPostmaster } from './leftover-postmaster.js';
 import { loadEmbeddedPostgres } from './load-embedded-postgres.js';
 import type { LocalPostgres, LocalPostgresServer } from './local-postgres.js';
 import { locatePostgresBinaries } from './postgres-binaries.js';
@@ -144,7 +145,17 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
       await writeFile(path.join(dataDir, CREDENTIALS_FILE), JSON.stringify(credentials), { mode: 0o600 });
     }
     const runAs = await serverIdentity();
+    if (initialised) {
+      const cleared = await clearLeftoverPostmaster(dataDir);
+      if (cleared && options.log) options.log(cleared);
+    }
+    // If this process dies without stopping the cluster (SIGKILL, a crash), a watchdog does:
+    // a fast shutdown for data that is kept, an immediate one and removal for throwaway data.
+    const orphanPolicy = options.persistent
+      ? { signal: 'SIGINT' as const }
+      : { signal: 'SIGQUIT' as const, removePaths: [options.dataDir ? dataDir : workDir, logFile] };
     const postmaster = postmasterProcess({
+      orphanPolicy,
       binary: binaries.postgres,
       dataDir,
       port,
@@ -181,6 +192,9 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
           postgresBinary: binaries.postgres,
           flags,
           runAs,
+          orphanPolicy: options.persistent
+            ? orphanPolicy
+            : { signal: 'SIGQUIT', removePaths: [replicaDir, replicaLogFile] },
         },
         (server, serverLog) => {
           processes.push(server);

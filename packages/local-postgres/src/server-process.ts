@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type OrphanPolicy, watchForOwnerDeath } from './owner-watchdog.js';
 
 /** A user and group to run a server as (PostgreSQL and PgBouncer refuse to run as root). */
 export interface ProcessIdentity {
@@ -18,6 +19,11 @@ export interface ServerProcessOptions {
   /** Output meaning "started too early, try again" (e.g. a crashed server's children still exiting). */
   retryWhenOutputMatches?: RegExp | undefined;
   startTimeoutMs?: number | undefined;
+  /**
+   * What to do with the process if this one dies without stopping it (SIGKILL, a crash):
+   * a watchdog applies it. Without it, only ordinary exits and signals stop the server.
+   */
+  orphanPolicy?: OrphanPolicy | undefined;
 }
 
 /** Why a server process did not come up; the owner turns it into its own typed error. */
@@ -52,7 +58,7 @@ export class ServerProcess {
       const outcome = await this.#startOnce(deadline);
       if (outcome === 'ready') return;
       const retry = this.#options.retryWhenOutputMatches?.test(outcome.output) && Date.now() < deadline;
-      if (!retry) throw new ServerStartFailure(outcome.reason);
+      if (!retry) throw new ServerStartFailure(withComplaint(outcome.reason, outcome.output));
       await delay(POLL_MS * 4);
     }
   }
@@ -87,9 +93,12 @@ export class ServerProcess {
     child.stderr?.on('data', onOutput);
     let exited = false;
     let spawnError: Error | undefined;
+    const policy = this.#options.orphanPolicy;
+    const unwatch = policy && child.pid !== undefined ? watchForOwnerDeath(child.pid, policy) : undefined;
     const exitedPromise = new Promise<void>((resolve) => {
       const onGone = () => {
         exited = true;
+        unwatch?.();
         if (this.#child === child) this.#child = undefined;
         resolve();
       };
@@ -119,6 +128,14 @@ export class ServerProcess {
       : `exited during start-up (${describeExit(child)})`;
     return { reason: `it ${how}`, output };
   }
+}
+
+// The server's own last word on why it stopped (`FATAL:  lock file "postmaster.pid" already
+// exists`, `FATAL: could not bind …`), so the error names the real cause.
+function withComplaint(reason: string, output: string): string {
+  const complaints = output.match(/^.*\b(FATAL|PANIC|ERROR)\b:?\s+.*$/gm);
+  const last = complaints?.at(-1)?.trim();
+  return last ? `${reason}: ${last}` : reason;
 }
 
 function describeExit(child: ChildProcess): string {
