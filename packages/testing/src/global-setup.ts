@@ -16,18 +16,7 @@ import {
   type TestingConfig,
 } from './testing-config.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The test server's URL (with its credentials): the harness creates its databases there. */
-    strataTestServerUrl: string;
-    /** The migrated template every worker database is cloned from. */
-    strataTemplateDatabase: string;
-    /** Each worker's database is this prefix plus its `VITEST_POOL_ID`, e.g. `strata_test_1a2b3c4d_w1`. */
-    strataWorkerDatabasePrefix: string;
-    /** The `pool` option of the testing configuration: each worker's pool options. */
-    strataPoolOptions: Record<string, unknown>;
-  }
-}
+export type { TestingProvidedContext } from './provided-context.js';
 
 /** What the global setup uses of vitest's `TestProject`. */
 export interface GlobalSetupProject {

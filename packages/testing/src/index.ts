@@ -10,6 +10,7 @@ export {
   MissingIndexError,
   type Queryable,
 } from './missing-indexes.js';
+export type { TestingProvidedContext } from './provided-context.js';
 export {
   assertNoNPlusOne,
   findRepeatedQueries,

@@ -1,7 +1,6 @@
 import { StrataError } from '@strata/errors';
 import { test as baseTest, inject } from 'vitest';
 import { assertNoConnectionLeak, ConnectionLeakError, withConnectionLeakCheck } from './connection-leak.js';
-import type {} from './global-setup.js';
 import { workerDatabaseName } from './run-databases.js';
 import { withRollback } from './with-rollback.js';
 import { openWorkerDatabase, type WorkerDatabase } from './worker-database.js';
@@ -62,3 +61,4 @@ test.aroundEach(async (runTest, { db, task }) => {
 });
 
 export { expect } from 'vitest';
+export type { TestingProvidedContext } from './provided-context.js';
