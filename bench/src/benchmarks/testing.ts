@@ -24,15 +24,18 @@ interface FixtureState {
   databaseUrl: string;
 }
 
-async function timeEach(
+/** Times each run of `operation`; `untimed` gets what it returned, after the clock stopped. */
+async function timeEach<T>(
   iterations: number,
-  operation: (index: number) => Promise<unknown>,
+  operation: (index: number) => Promise<T>,
+  untimed?: (result: T) => Promise<unknown>,
 ): Promise<Measurement> {
   const latenciesMs: number[] = [];
   for (let index = 0; index < iterations; index++) {
     const started = performance.now();
-    await operation(index);
+    const result = await operation(index);
     latenciesMs.push(performance.now() - started);
+    await untimed?.(result);
   }
   return { value: median(latenciesMs), latenciesMs };
 }
@@ -215,17 +218,9 @@ async function firstTest(pool: Pool): Promise<void> {
   assertNoConnectionLeak(pool);
 }
 
-/** Times `FILES` file starts; `start` returns what to clean up after the clock stops. */
-async function timeFiles(start: () => Promise<() => Promise<void>>): Promise<Measurement> {
-  const latenciesMs: number[] = [];
-  for (let file = 0; file < FILES; file++) {
-    const started = performance.now();
-    const cleanUp = await start();
-    latenciesMs.push(performance.now() - started);
-    await cleanUp();
-  }
-  return { value: median(latenciesMs), latenciesMs };
-}
+/** Times `FILES` file starts; `start` returns the clean-up, run after the clock stopped. */
+const timeFiles = (start: () => Promise<() => Promise<void>>) =>
+  timeEach(FILES, start, (cleanUp) => cleanUp());
 
 /**
  * What a test file costs the harness before its first test is done, on a worker whose database
