@@ -9,6 +9,7 @@ export {
   UniqueViolationError,
 } from './integrity-errors.js';
 export { type ConfigIssue, InvalidConfigError } from './invalid-config-error.js';
+export { mapConnectError } from './map-connect-error.js';
 export { mapDatabaseError } from './map-database-error.js';
 export { redactConnectionString, redactSecret } from './redact-connection-string.js';
 export {
