@@ -40,7 +40,9 @@ async function step<T>(name: TestSetupStep, run: () => Promise<T>): Promise<T> {
 }
 
 async function findServer(config: ResolvedTestingConfig): Promise<LocalPostgres> {
-  if (config.serverUrl) return { connectionString: config.serverUrl, provider: 'url', stop: async () => {} };
+  if (config.serverUrl) {
+    return { connectionString: config.serverUrl, provider: 'url', replicas: [], stop: async () => {} };
+  }
   return startPostgres({
     urlEnvironmentVariables: [SERVER_URL_VARIABLE],
     settings: { max_connections: 300, ...config.serverSettings },
