@@ -13,7 +13,7 @@ import {
 import { createAppMetrics } from './app-metrics.js';
 import type { AppLogger } from './create-logger.js';
 import { healthRoutes } from './health-routes.js';
-import { answerClientError, answerUnmetExpectation } from './http-framing-errors.js';
+import { answerClientError, answerConnect, answerUnmetExpectation } from './http-framing-errors.js';
 import { useStrictJsonBodies } from './json-body-parser.js';
 import { OrderRepository } from './order-repository.js';
 import { orderRoutes } from './order-routes.js';
@@ -69,6 +69,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     clientErrorHandler: (error, socket) => answerClientError(logger, error, socket),
   }).withTypeProvider<ZodTypeProvider>();
   app.server.on('checkExpectation', answerUnmetExpectation);
+  app.server.on('connect', answerConnect);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // UTF-8 JSON only: a text/plain body is a 415, not a string that fails validation.

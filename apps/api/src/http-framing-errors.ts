@@ -45,25 +45,47 @@ export function answerClientError(
   socket: Duplex,
 ): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const answer = answerFor(error.code);
   const requestId = randomUUID();
   logger.debug({ code: error.code, requestId }, 'malformed HTTP request rejected');
   // A response of an earlier request on this connection still being written: adding one
   // would corrupt it (Node's own default makes the same check).
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && inFlight?.headersSent !== true) {
-    const problem = problemDocument(answer, requestId);
-    const body = JSON.stringify(problem);
-    socket.write(
-      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
-        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-  }
+  if (inFlight?.headersSent !== true) writeProblem(socket, answerFor(error.code), requestId);
   socket.destroy();
+}
+
+/**
+ * The server's `connect` handler: the API is no proxy, so a CONNECT request gets the 404
+ * problem of any method and path it does not serve (Node's default closes the socket without
+ * an answer).
+ */
+export function answerConnect(_request: IncomingMessage, socket: Duplex): void {
+  writeProblem(
+    socket,
+    {
+      slug: 'not-found',
+      detail: 'There is no route for this method and path; the routes are listed at /docs.',
+      serverFault: false,
+    },
+    randomUUID(),
+  );
+  socket.destroy();
+}
+
+// A whole HTTP/1.1 response written straight on the socket, for errors that happen before
+// (or instead of) Node creating a response object.
+function writeProblem(socket: Duplex, answer: ProblemAnswer, requestId: string): void {
+  if (!socket.writable) return;
+  const problem = problemDocument(answer, requestId);
+  const body = JSON.stringify(problem);
+  socket.write(
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 /**

@@ -8,8 +8,10 @@ import { validationFieldErrors } from './validation-problem.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-// Field names can come from the request (unknown keys): a problem never grows with them.
+// Field names can come from the request (unknown keys): a problem never grows with them,
+// nor with their number (a body of 50,000 unknown keys gets the first 100 named).
 const MAX_FIELD_LENGTH = 200;
+const MAX_ERRORS = 100;
 
 /**
  * The RFC 9457 document of `answer`. `instance` is the request path, given only for requests
@@ -26,11 +28,13 @@ export function problemDocument(answer: ProblemAnswer, requestId: string, instan
     requestId,
     ...(answer.errors && answer.errors.length > 0
       ? {
-          errors: answer.errors.map((error) =>
-            error.field.length > MAX_FIELD_LENGTH
-              ? { ...error, field: `${error.field.slice(0, MAX_FIELD_LENGTH)}…` }
-              : error,
-          ),
+          errors: answer.errors
+            .slice(0, MAX_ERRORS)
+            .map((error) =>
+              error.field.length > MAX_FIELD_LENGTH
+                ? { ...error, field: `${error.field.slice(0, MAX_FIELD_LENGTH)}…` }
+                : error,
+            ),
         }
       : {}),
   };

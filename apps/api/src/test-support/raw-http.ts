@@ -7,6 +7,8 @@ export interface RawResponse {
   body: string;
   /** The bytes as received, for failure messages. */
   raw: string;
+  /** Whether the body is all there (as long as its Content-Length says). */
+  complete: boolean;
 }
 
 /**
@@ -27,7 +29,12 @@ export function sendRaw(
       socket.write(request);
     });
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      // A whole response with a Content-Length is the answer: no need to wait for the close
+      // of a connection the server keeps alive.
+      if (parseResponse(Buffer.concat(chunks).toString('latin1'))?.complete) socket.destroy();
+    });
     // A server that closes while data is still arriving may reset the connection: what came
     // before the reset is still the answer.
     socket.on('error', () => undefined);
@@ -49,6 +56,8 @@ function parseResponse(raw: string): RawResponse | undefined {
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   let body = raw.slice(headEnd + 4);
-  if (headers['content-length'] !== undefined) body = body.slice(0, Number(headers['content-length']));
-  return { status, headers, body: Buffer.from(body, 'latin1').toString('utf8'), raw };
+  const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+  const complete = length !== undefined && body.length >= length;
+  if (length !== undefined) body = body.slice(0, length);
+  return { status, headers, body: Buffer.from(body, 'latin1').toString('utf8'), raw, complete };
 }
