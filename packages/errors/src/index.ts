@@ -1,4 +1,5 @@
 export { ConnectionError } from './connection-error.js';
+export { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 export { DatabaseError, type PostgresErrorFields } from './database-error.js';
 export {
   CheckViolationError,

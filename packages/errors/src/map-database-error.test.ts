@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConnectionError } from './connection-error.js';
+import { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 import { DatabaseError } from './database-error.js';
 import { NotNullViolationError, UniqueViolationError } from './integrity-errors.js';
 import { mapDatabaseError } from './map-database-error.js';
@@ -68,6 +69,27 @@ describe('mapDatabaseError', () => {
     expect(
       mapDatabaseError(driverError({ code: '57P01', message: 'terminating connection' })),
     ).toBeInstanceOf(ConnectionError);
+  });
+
+  test('a NUL or unconvertible character (22021, 22P05) is an UnsupportedCharacterError', () => {
+    for (const code of ['22021', '22P05']) {
+      const mapped = mapDatabaseError(
+        driverError({ code, message: 'invalid byte sequence for encoding "UTF8": 0x00' }),
+      ) as DatabaseError;
+      expect(mapped).toBeInstanceOf(UnsupportedCharacterError);
+      expect(mapped).toBeInstanceOf(DataExceptionError);
+      expect(mapped).toMatchObject({ code: 'UNSUPPORTED_CHARACTER', sqlState: code });
+    }
+  });
+
+  test('other data exceptions (class 22) are DataExceptionErrors whose message does not quote the value', () => {
+    const mapped = mapDatabaseError(
+      driverError({ code: '22P02', message: 'invalid input syntax for type bigint: "secret-ish"' }),
+    ) as DatabaseError;
+    expect(mapped).toBeInstanceOf(DataExceptionError);
+    expect(mapped).toMatchObject({ code: 'DATA_EXCEPTION', sqlState: '22P02' });
+    expect(mapped.message).not.toContain('secret-ish');
+    expect(mapped.serverMessage).toContain('secret-ish');
   });
 
   test('unknown SQLSTATEs become a plain DatabaseError; other values pass through untouched', () => {

@@ -1,4 +1,5 @@
 import { ConnectionError } from './connection-error.js';
+import { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 import { DatabaseError, type PostgresErrorFields } from './database-error.js';
 import {
   CheckViolationError,
@@ -64,6 +65,18 @@ const BY_SQLSTATE: Record<string, Mapping> = {
     type: ExclusionViolationError,
     describe: (f) => `The row conflicts with an existing row (${on(f)}).`,
   },
+  '22021': {
+    code: 'UNSUPPORTED_CHARACTER',
+    type: UnsupportedCharacterError,
+    describe: () =>
+      'A text value holds a character the database cannot store (a NUL, U+0000, or invalid in its encoding). Remove it; binary data belongs in a bytea column.',
+  },
+  '22P05': {
+    code: 'UNSUPPORTED_CHARACTER',
+    type: UnsupportedCharacterError,
+    describe: () =>
+      'A text value holds a character the database cannot convert (a NUL escape in jsonb, or one outside the encoding). Remove it.',
+  },
   '40001': {
     code: 'SERIALIZATION_FAILURE',
     type: SerializationFailureError,
@@ -98,6 +111,18 @@ function queryCancelled(fields: PostgresErrorFields): Mapping {
         describe: () => 'The statement ran longer than statement_timeout and was cancelled.',
       }
     : { code: 'QUERY_CANCELLED', type: QueryCancelledError, describe: () => 'The statement was cancelled.' };
+}
+
+// Any other SQLSTATE of class 22: a value the database could not take as given.
+function dataException(code: string): Mapping | undefined {
+  if (!code.startsWith('22')) return undefined;
+  return {
+    code: 'DATA_EXCEPTION',
+    type: DataExceptionError,
+    // Not the server's message: for these it quotes the rejected value.
+    describe: (f) =>
+      `A value did not fit its column's type or range (SQLSTATE ${f.sqlState}; serverMessage has PostgreSQL's words). Check values before sending them.`,
+  };
 }
 
 const CONNECTION_SQLSTATES = /^(08...|57P0[1-3]|53300)$/;
@@ -185,7 +210,7 @@ export function mapDatabaseError(error: unknown): unknown {
       },
     );
   }
-  const mapping = code === '57014' ? queryCancelled(fields) : BY_SQLSTATE[code];
+  const mapping = code === '57014' ? queryCancelled(fields) : (BY_SQLSTATE[code] ?? dataException(code));
   if (!mapping) {
     return new DatabaseError('DATABASE_ERROR', `${fields.serverMessage} (SQLSTATE ${code})`, fields, {
       cause: error,

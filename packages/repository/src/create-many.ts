@@ -54,6 +54,13 @@ export class BulkInsert<M extends Model> {
     const useCopy =
       rows.length >= table.options.copyThreshold || rows.length * columns.length > MAX_PARAMETERS;
     const records = rows as readonly Record<string, unknown>[];
+    // Before any statement, on both paths: COPY would fail on a NUL halfway, and encode an
+    // unpaired surrogate as U+FFFD as the INSERT would.
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index];
+      if (typeof record !== 'object' || record === null) continue; // assertRowFields names it
+      for (const field of fields) table.assertStorableText(field, record[field], index);
+    }
     if (useCopy) return table.run(() => this.#copyMany(records, fields, columns, description));
     const expected = new Set(fields);
     for (let index = 1; index < records.length; index++) {

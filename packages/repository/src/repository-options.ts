@@ -28,7 +28,9 @@ export const repositoryOptionsSchema = z
     entityName: z.string().min(1).optional(),
     /**
      * A secret that signs list cursors (HMAC-SHA256), so a client cannot forge positions.
-     * Without it cursors still carry a checksum that rejects garbage and accidental edits.
+     * Without it they are signed with a random key made per process: unforgeable too, but
+     * not accepted after a restart or by another process. Set it when several processes
+     * serve the same lists.
      */
     cursorSecret: z.string().min(16, 'must be at least 16 characters').optional(),
   })

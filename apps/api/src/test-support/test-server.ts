@@ -19,7 +19,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   prefix: string,
-  options: Pick<StartServerOptions, 'pool'> & { migrate?: boolean } = {},
+  options: Pick<StartServerOptions, 'pool'> & { migrate?: boolean; cursorSecret?: string } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase({ prefix });
   const logLines: string[] = [];
@@ -33,6 +33,7 @@ export async function startTestServer(
         logLevel: 'debug',
         migrate: options.migrate ?? true,
         shutdownTimeoutMs: 5_000,
+        ...(options.cursorSecret === undefined ? {} : { cursorSecret: options.cursorSecret }),
       },
       pool: { min: 0, ...options.pool },
       logDestination: { write: (line: string) => void logLines.push(line) },
