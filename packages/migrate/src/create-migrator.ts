@@ -21,6 +21,7 @@ import {
   type MigrationGuard,
   planMigrations,
 } from './migration-plan.js';
+import { recordMigratorEvent, traceMigration, traceRun } from './migration-tracing.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
@@ -159,6 +160,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
   const appliedBy = config.appliedBy ?? defaultAppliedBy();
 
   const emit = (event: MigratorEvent): void => {
+    recordMigratorEvent(event);
     try {
       config.onEvent?.(event);
     } catch {
@@ -369,7 +371,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       const applied: AppliedMigration[] = [];
       for (const file of result.run) {
         try {
-          applied.push(await applyMigration(context, file));
+          applied.push(await traceMigration(file, 'up', () => applyMigration(context, file)));
         } catch (error) {
           throw Object.assign(error as object, { applied });
         }
@@ -397,7 +399,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
       }
       const rolledBack: RolledBackMigration[] = [];
       for (const record of targets) {
-        rolledBack.push(await revertMigration(context, byName.get(record.name) as MigrationFile, record));
+        const file = byName.get(record.name) as MigrationFile;
+        rolledBack.push(await traceMigration(file, 'down', () => revertMigration(context, file, record)));
       }
       return { rolledBack };
     });
@@ -407,8 +410,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
     directory,
     status,
     plan,
-    up,
-    down,
+    up: (upOptions) => traceRun('up', () => up(upOptions)),
+    down: (downOptions) => traceRun('down', () => down(downOptions)),
     async markDeploy(releaseName: string) {
       const name = release(releaseName);
       return withSession(async (db) => {
