@@ -26,6 +26,7 @@ import { orderRoutes } from './order-routes.js';
 import { problemRoutes } from './problem-routes.js';
 import { PROBLEM_TYPES, problemTypeUri } from './problem-types.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
+import { nameServerSpan } from './server-span.js';
 import { UserRepository } from './user-repository.js';
 import { userRoutes } from './user-routes.js';
 import { validationFieldErrors } from './validation-problem.js';
@@ -72,6 +73,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   // Callback-style hooks: they run on every request, and skip a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    nameServerSpan(request.method, request.routeOptions.url);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
