@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm test`: typecheck, lint and every workspace's tests through turbo, Biome over the
-// tree, the example project outside the workspace, then one line totalling the vitest
-// results of all of them ("N passed, N failed, N skipped").
+// tree, the example project outside the workspace, the release rehearsal (changeset version
+// and a dry-run publish), then one line totalling the vitest results of all of them
+// ("N passed, N failed, N skipped").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,13 @@ const run = spawnSync(
     '--concurrency=2',
     ...process.argv.slice(2),
   ],
-  { cwd: root, stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    // The Node version is part of every task's cache key: a run on another Node line must
+    // run the tests again, not replay the results of the last line.
+    env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env, STRATA_NODE_VERSION: process.version },
+  },
 );
 const biome = spawnSync('pnpm', ['exec', 'biome', 'check', '.'], { cwd: root, stdio: 'inherit' });
 // The example project installs the packed packages from outside the workspace (issue: other
@@ -41,6 +48,11 @@ const example =
     ? spawnSync('node', [path.join(root, 'scripts', 'test-example.mjs')], { cwd: root, stdio: 'inherit' })
     : { status: 1, skipped: true };
 if (example.skipped) console.error('Skipped the example project: the workspace tasks failed first.');
+// The release rehearsed: `changeset version` on a copy and a dry-run publish of every package.
+const release =
+  run.status === 0
+    ? spawnSync('node', [path.join(root, 'scripts', 'check-release.mjs')], { cwd: root, stdio: 'inherit' })
+    : { status: 1 };
 
 let passed = 0;
 let failed = 0;
@@ -56,6 +68,10 @@ for (const file of resultFiles) {
     if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
   }
 }
-const status = run.status !== 0 || biome.status !== 0 || example.status !== 0 || failed > 0 ? 1 : 0;
+const status =
+  run.status !== 0 || biome.status !== 0 || example.status !== 0 || release.status !== 0 || failed > 0
+    ? 1
+    : 0;
+console.log(`Tests ran on Node ${process.version}.`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(status);

@@ -3,6 +3,7 @@
 // results into bench/results/latest.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { quoteIdentifier } from '@strata/errors';
 import { startPostgres } from '@strata/local-postgres';
 import pg from 'pg';
 import type { BenchmarkContext } from './benchmark.js';
@@ -55,8 +56,9 @@ async function main(): Promise<void> {
     connectionString: server.connectionString,
     async createDatabase(name) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid benchmark database name: ${name}`);
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.query(`create database ${name}`);
+      const quoted = quoteIdentifier(name);
+      await admin.query(`drop database if exists ${quoted} with (force)`);
+      await admin.query(`create database ${quoted}`);
       const url = new URL(server.connectionString);
       url.pathname = `/${name}`;
       return url.toString();

@@ -11,6 +11,7 @@ describe('loadAppConfig', () => {
       dataDir: path.join(PACKAGE_ROOT, '.strata', 'postgres'),
       migrate: true,
       logLevel: 'info',
+      logFormat: 'auto',
       shutdownTimeoutMs: 10_000,
     });
   });

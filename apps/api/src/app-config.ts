@@ -43,6 +43,12 @@ export const appConfigSchema = z.object({
   migrate: flag.default(true),
   /** LOG_LEVEL */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * LOG_FORMAT: `pretty` (readable, coloured lines), `json` (one JSON object per line), or
+   * `auto`: pretty when standard output is a terminal, JSON otherwise (files, pipes, log
+   * collectors).
+   */
+  logFormat: z.enum(['auto', 'pretty', 'json']).default('auto'),
   /** STRATA_API_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight requests, then for the pool. */
   shutdownTimeoutMs: z.coerce
     .number({ message: 'must be a number of milliseconds' })
@@ -68,6 +74,7 @@ const ENVIRONMENT_VARIABLES: Record<keyof AppConfig, string> = {
   dataDir: 'STRATA_API_DATA_DIR',
   migrate: 'STRATA_API_MIGRATE',
   logLevel: 'LOG_LEVEL',
+  logFormat: 'LOG_FORMAT',
   shutdownTimeoutMs: 'STRATA_API_SHUTDOWN_TIMEOUT_MS',
   cursorSecret: 'STRATA_API_CURSOR_SECRET',
 };

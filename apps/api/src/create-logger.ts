@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /** What the API logs through: pino's logger, so Fastify can use it for its request logs. */
 export type AppLogger = Logger;
@@ -13,6 +14,11 @@ export interface CreateLoggerOptions {
    * in the finished line. The caller may add to the set later: it is read at every write.
    */
   secrets?: ReadonlySet<string> | undefined;
+  /**
+   * Human-readable, coloured lines (pino-pretty) instead of JSON: for a person at a terminal.
+   * Ignored when `destination` is given.
+   */
+  pretty?: boolean | undefined;
 }
 
 // Request headers that carry credentials never reach a log line.
@@ -51,7 +57,7 @@ function withoutSecrets(line: string, secrets: ReadonlySet<string>): string {
 
 /**
  * The API's structured logger: JSON lines with `time`, `level`, `msg` and, inside a request,
- * `requestId`. Connection strings are logged only through `redactConnectionString`; on top
+ * `requestId` (or the same, formatted for a person, with `pretty`). Connection strings are logged only through `redactConnectionString`; on top
  * of that, every finished line is scrubbed of the `secrets` (the database password), so not
  * even an unexpected error message can leak it.
  */
@@ -64,5 +70,15 @@ export function createLogger(options: CreateLoggerOptions): AppLogger {
     serializers: { err: serializeError, error: serializeError },
     ...(secrets ? { hooks: { streamWrite: (line: string) => withoutSecrets(line, secrets) } } : {}),
   };
-  return options.destination ? pino(loggerOptions, options.destination) : pino(loggerOptions);
+  if (options.destination) return pino(loggerOptions, options.destination);
+  if (options.pretty) {
+    // Synchronous, in this thread: the secrets hook has already run on each line it formats.
+    const pretty = PinoPretty({
+      colorize: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service',
+    });
+    return pino(loggerOptions, pretty);
+  }
+  return pino(loggerOptions);
 }

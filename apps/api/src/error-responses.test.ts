@@ -11,7 +11,7 @@ const call = (method: string, path: string, options?: Parameters<typeof http>[3]
 
 beforeAll(async () => {
   // A pool of two that gives up after 300 ms: holding both connections exhausts it.
-  api = await startTestServer('api_errors', { pool: { max: 2, acquireTimeout: 300 } });
+  api = await startTestServer('api_errors', { pool: { max: 2, acquireTimeout: 1_000 } });
 });
 
 afterAll(async () => {

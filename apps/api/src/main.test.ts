@@ -4,12 +4,12 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { createTestDatabase, testServerUrl } from '@strata/local-postgres/test-database';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PACKAGE_ROOT } from './app-config.js';
 import type { OrderResponse } from './order-schemas.js';
 import { http } from './test-support/http.js';
 import { type CollectedSpan, OtlpCollector } from './test-support/otlp-collector.js';
-import { createDatabase, databaseUrl, dropDatabase, serverUrl } from './test-support/test-server.js';
 import type { UserResponse } from './user-schemas.js';
 
 const MAIN = path.join(PACKAGE_ROOT, 'dist', 'main.js');
@@ -21,8 +21,12 @@ class ApiProcess {
   readonly exited: Promise<number | null>;
   #waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
 
-  constructor(environment: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--enable-source-maps', MAIN], {
+  constructor(
+    environment: Record<string, string>,
+    command: string[] = [process.execPath, '--enable-source-maps', MAIN],
+  ) {
+    const [program = process.execPath, ...args] = command;
+    this.child = spawn(program, args, {
       cwd: PACKAGE_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...environment },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,7 +40,11 @@ class ApiProcess {
       });
     }
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // Output keeps coming while any process holding the pipes (e.g. the API under pnpm) lives.
+    this.outputClosed = new Promise((resolve) => this.child.stdout?.once('close', resolve));
   }
+
+  readonly outputClosed: Promise<unknown>;
 
   #add(line: string): void {
     this.lines.push(line);
@@ -82,6 +90,12 @@ class ApiProcess {
     this.child.kill(signal);
     return this.exited;
   }
+}
+
+/** pnpm as this test run was started with it (`npm_execpath`), else the one on PATH. */
+function pnpmCommand(): string[] {
+  const execPath = process.env.npm_execpath ?? '';
+  return /pnpm\.(c?js|mjs)$/.test(execPath) ? [process.execPath, execPath] : ['pnpm'];
 }
 
 function parse(line: string): Record<string, unknown> | undefined {
@@ -205,9 +219,31 @@ describe('pnpm start (dist/main.js) with embedded PostgreSQL', () => {
   }, 180_000);
 });
 
+describe('pnpm start signalled at its outermost process only', () => {
+  test('SIGTERM to pnpm alone (which exits without passing it on) still stops the API and its embedded PostgreSQL', async () => {
+    const dataDir = path.join(directory, 'launcher');
+    const api = new ApiProcess({ PORT: '0', STRATA_API_DATA_DIR: dataDir, LOG_LEVEL: 'info' }, [
+      ...pnpmCommand(),
+      'start',
+    ]);
+    await api.listening();
+    api.child.kill('SIGTERM');
+    await api.exited;
+    // pnpm is gone; the API notices, shuts down cleanly and closes the output pipes it shares.
+    await api.outputClosed;
+    const stop = api.lines.map(parse).find((line) => line?.msg === 'shutdown requested');
+    // pnpm takes its script's shell with it; whichever is seen gone first is named.
+    expect(stop?.launcher, api.lines.join('\n')).toMatch(
+      /pnpm|sh -c node --enable-source-maps dist\/main\.js/,
+    );
+    expect(api.lines.map((line) => parse(line)?.msg)).toContain('stopped');
+    expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+  }, 120_000);
+});
+
 describe('pnpm start with a bad configuration', () => {
   test('a wrong DATABASE_URL password: exits 1 saying why, without the password', async () => {
-    const url = new URL(serverUrl());
+    const url = new URL(testServerUrl());
     const realPassword = decodeURIComponent(url.password);
     url.password = 'Wrong-Secret-Value-42';
     const api = new ApiProcess({ DATABASE_URL: url.toString(), PORT: '0' });
@@ -239,12 +275,12 @@ describe('pnpm start with a bad configuration', () => {
 describe('pnpm start with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   test('exports the trace of POST /orders: the HTTP span, its transaction, the statements; and pool metrics', async () => {
     const collector = await OtlpCollector.start();
-    const database = await createDatabase('api_otel');
+    const database = await createTestDatabase({ prefix: 'api_otel' });
     try {
       const api = new ApiProcess({
         PORT: '0',
         LOG_LEVEL: 'info',
-        DATABASE_URL: databaseUrl(database),
+        DATABASE_URL: database.url,
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_METRIC_EXPORT_INTERVAL: '200',
@@ -282,7 +318,7 @@ describe('pnpm start with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
       const transaction = one(collector.childrenOf(request), 'transaction');
       expect(transaction.attributes).toMatchObject({
         'db.system.name': 'postgresql',
-        'db.namespace': database,
+        'db.namespace': database.name,
         'strata.transaction.attempts': 1,
         'strata.transaction.outcome': 'committed',
       });
@@ -314,7 +350,7 @@ describe('pnpm start with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
       );
     } finally {
       await collector.close();
-      await dropDatabase(database);
+      await database.drop();
     }
   });
 });

@@ -1,24 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@strata/local-postgres/test-database';
 import { createMigrator, lintMigrations } from '@strata/migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MIGRATIONS_DIRECTORY } from './app-config.js';
-import { createDatabase, databaseUrl, dropDatabase } from './test-support/test-server.js';
 
 const files = readdirSync(MIGRATIONS_DIRECTORY)
   .filter((file) => file.endsWith('.sql'))
   .sort()
   .map((file) => ({ file, sql: readFileSync(path.join(MIGRATIONS_DIRECTORY, file), 'utf8') }));
 
-let databaseName: string;
+let database: TestDatabase;
 
 beforeAll(async () => {
-  databaseName = await createDatabase('api_migrations');
+  database = await createTestDatabase({ prefix: 'api_migrations' });
 });
 
 afterAll(async () => {
-  if (databaseName) await dropDatabase(databaseName);
+  if (database) await database.drop();
 });
 
 describe('the API migrations', () => {
@@ -34,7 +34,7 @@ describe('the API migrations', () => {
   });
 
   test('apply, roll back completely and apply again; every foreign key has an index that leads with it', async () => {
-    const url = databaseUrl(databaseName);
+    const url = database.url;
     const migrator = createMigrator({ directory: MIGRATIONS_DIRECTORY, connectionString: url });
     const client = new pg.Client({ connectionString: url });
     await client.connect();

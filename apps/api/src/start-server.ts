@@ -48,7 +48,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const config = loadAppConfig(environment, options.config);
   const secrets = new Set<string>();
   if (config.databaseUrl !== undefined) addPasswordOf(config.databaseUrl, secrets);
-  const logger = createLogger({ level: config.logLevel, destination: options.logDestination, secrets });
+  const pretty =
+    config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+  const logger = createLogger({
+    level: config.logLevel,
+    destination: options.logDestination,
+    secrets,
+    pretty,
+  });
   const cleanups: Array<() => Promise<void>> = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);

@@ -1,11 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
+import { addOptions, type CliOption, configFlags, type FlagsOf } from './commands/cli-option.js';
 import type { CommandContext, CommandOutcome } from './commands/command.js';
+import { dbCreateOptions, dbDropOptions } from './commands/db-create-options.js';
+import { dbSeedOptions } from './commands/db-seed-options.js';
+import { doctorOptions } from './commands/doctor-options.js';
+import { migrateBaselineOptions } from './commands/migrate-baseline-options.js';
+import { migrateCheckDesignOptions } from './commands/migrate-check-design-options.js';
+import { migrateDownOptions } from './commands/migrate-down-options.js';
+import { migrateLintOptions } from './commands/migrate-lint-options.js';
+import { migrateNewOptions } from './commands/migrate-new-options.js';
+import { migratePlanOptions } from './commands/migrate-plan-options.js';
+import { migrateRehearseOptions } from './commands/migrate-rehearse-options.js';
+import { migrateStatusOptions } from './commands/migrate-status-options.js';
+import { migrateUpOptions } from './commands/migrate-up-options.js';
+import { migrateOptions } from './commands/shared-options.js';
+import type { ConfigFlags } from './config/resolve-config.js';
 import type { Output } from './output/output.js';
 
-/** Receives each command's work; `runCli` runs it and prints its outcome. */
+/**
+ * Receives each command's work and the config settings its flags give; `runCli` runs it and
+ * prints its outcome.
+ */
 export type CommandRunner = (
   json: boolean,
+  flags: ConfigFlags,
   work: (context: CommandContext) => Promise<CommandOutcome>,
 ) => Promise<void>;
 
@@ -18,16 +37,6 @@ const version = (): string => {
     return '0.0.0';
   }
 };
-
-/** A commander parser for a whole number within [min, max]: a bad value is a usage error (exit 2). */
-const wholeNumber =
-  (min: number, max: number) =>
-  (value: string): number => {
-    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError('must be a whole number.');
-    const number = Number.parseInt(value, 10);
-    if (number < min || number > max) throw new InvalidArgumentError(`must be between ${min} and ${max}.`);
-    return number;
-  };
 
 const example = (...lines: string[]): string =>
   `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
@@ -71,28 +80,23 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
     })
     .addHelpText('after', ROOT_HELP);
 
-  // Every migrate and deploy command takes --dir and --database-url, so scripts can pass both
-  // everywhere; new, lint and check-design never connect.
-  const common = (command: Command, { database = true } = {}): Command => {
-    command.option('--dir <path>', 'migrations folder (default: ./migrations, STRATA_MIGRATIONS_DIR)');
-    command.option(
-      '--database-url <url>',
-      database
-        ? 'PostgreSQL URL (default: DATABASE_URL)'
-        : 'accepted for uniform scripts; not used (no database needed)',
-    );
-    return command
-      .option('--config <file>', 'config file (default: ./strata.config.{ts,mts,mjs,js,json}, STRATA_CONFIG)')
-      .option('--json', 'print machine-readable JSON on stdout');
-  };
-  const handler =
-    <T extends unknown[]>(load: (context: CommandContext, ...args: T) => Promise<CommandOutcome>) =>
-    async (...args: unknown[]): Promise<void> => {
-      const command = args.at(-1) as Command;
-      const flags = command.opts();
-      const positional = args.slice(0, -2) as unknown[];
-      await run(flags.json === true, (context) => load(context, ...([...positional, flags] as T)));
-    };
+  // Each command's options are declared beside its handler (commands/*-options.ts), which gets
+  // them typed by those declarations; the handler module itself loads only when it runs.
+  const mount = <const Options extends readonly CliOption[], Args extends unknown[]>(
+    command: Command,
+    options: Options,
+    load: (context: CommandContext, flags: FlagsOf<Options>, ...args: Args) => Promise<CommandOutcome>,
+  ): Command =>
+    addOptions(command, options).action(async (...args: unknown[]) => {
+      const self = args.at(-1) as Command;
+      // commander names and parses the options just as FlagsOf derives them from `options`.
+      const flags = self.opts() as FlagsOf<Options>;
+      // Before the flags and the command come the declared arguments, in order.
+      const positional = args.slice(0, -2) as Args;
+      await run(self.opts().json === true, configFlags(options, flags), (context) =>
+        load(context, flags, ...positional),
+      );
+    });
 
   // strata migrate ...
   const migrate = program
@@ -100,259 +104,150 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
     .description('phased migrations: expand → backfill → validate → [deploy] → contract')
     .addHelpText('after', example('strata migrate status', 'strata migrate up --post-deploy'));
 
-  common(
+  mount(
     migrate
       .command('status')
-      .description('every migration: applied, pending or blocked (and why), checksum, when and by whom')
-      .option('--design <file>', 'schema_design.md whose deploy gates apply (STRATA_DESIGN_FILE)'),
-  )
-    .addHelpText(
-      'after',
-      example('strata migrate status --json | jq \'.migrations[] | select(.state != "applied")\''),
-    )
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-status.js')).migrateStatus(context, flags as never),
-      ),
-    );
+      .description('every migration: applied, pending or blocked (and why), checksum, when and by whom'),
+    migrateStatusOptions,
+    async (context) => (await import('./commands/migrate-status.js')).migrateStatus(context),
+  ).addHelpText(
+    'after',
+    example('strata migrate status --json | jq \'.migrations[] | select(.state != "applied")\''),
+  );
 
-  common(
+  mount(
     migrate
       .command('plan')
-      .description('what `migrate up` would run, in order, with its SQL; and what it would not, and why')
-      .option('--post-deploy', 'plan `up --post-deploy`: include contracts whose deploy gate is open')
-      .option('--design <file>', 'schema_design.md whose deploy gates apply (STRATA_DESIGN_FILE)'),
-  )
-    .addHelpText('after', example('strata migrate plan --post-deploy'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-plan.js')).migratePlan(context, flags as never),
-      ),
-    );
+      .description('what `migrate up` would run, in order, with its SQL; and what it would not, and why'),
+    migratePlanOptions,
+    async (context, flags) => (await import('./commands/migrate-plan.js')).migratePlan(context, flags),
+  ).addHelpText('after', example('strata migrate plan --post-deploy'));
 
-  common(
+  mount(
     migrate
       .command('up')
       .description(
         'lint, then apply pending expand/backfill/validate migrations (contracts with --post-deploy)',
-      )
-      .option('--post-deploy', 'also run contract migrations whose deploy gate is open (after `deploy mark`)')
-      .option('--design <file>', 'schema_design.md whose deploy gates apply (STRATA_DESIGN_FILE)'),
-  )
-    .addHelpText(
-      'after',
-      `${example('strata migrate up', 'strata migrate up --post-deploy')}Exit 3 when --post-deploy leaves a contract behind the deploy gate, or the linter finds errors.\n`,
-    )
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-up.js')).migrateUp(context, flags as never),
       ),
-    );
+    migrateUpOptions,
+    async (context, flags) => (await import('./commands/migrate-up.js')).migrateUp(context, flags),
+  ).addHelpText(
+    'after',
+    `${example('strata migrate up', 'strata migrate up --post-deploy')}Exit 3 when --post-deploy leaves a contract behind the deploy gate, or the linter finds errors.\n`,
+  );
 
-  common(
+  mount(
     migrate
       .command('down')
       .description(
         'roll back the last migration (or all after --to) by phase; contracts are refused (exit 3)',
-      )
-      .option('--to <seq|name>', 'roll back every applied migration after this one (it is kept)'),
-  )
-    .addHelpText('after', example('strata migrate down', 'strata migrate down --to 003'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-down.js')).migrateDown(context, flags as never),
       ),
-    );
+    migrateDownOptions,
+    async (context, flags) => (await import('./commands/migrate-down.js')).migrateDown(context, flags),
+  ).addHelpText('after', example('strata migrate down', 'strata migrate down --to 003'));
 
-  common(
+  mount(
     migrate
       .command('new')
       .description('create the next migration file from the phase template (no database needed)')
-      .argument('<description...>', 'what it does, e.g. "add currency column"')
-      .requiredOption('--scope <scope>', 'ticket id or feature name, e.g. PROJ-123 or user_auth')
-      .addOption(
-        new Option('--phase <phase>', 'expand | backfill | validate | contract')
-          .choices(['expand', 'backfill', 'validate', 'contract'])
-          .makeOptionMandatory(),
-      )
-      .addOption(new Option('--ext <ext>', 'file type').choices(['sql', 'ts', 'js']).default('sql')),
-    { database: false },
-  )
-    .addHelpText('after', example('strata migrate new --scope billing --phase expand add currency column'))
-    .action(
-      handler(async (context, description, flags) =>
-        (await import('./commands/migrate-new.js')).migrateNew(
-          context,
-          description as string[],
-          flags as never,
-        ),
-      ),
-    );
+      .argument('<description...>', 'what it does, e.g. "add currency column"'),
+    migrateNewOptions,
+    async (context, flags, description: string[]) =>
+      (await import('./commands/migrate-new.js')).migrateNew(context, description, flags),
+  ).addHelpText('after', example('strata migrate new --scope billing --phase expand add currency column'));
 
-  common(
+  mount(
     migrate
       .command('lint')
-      .description("lint SQL migrations with PostgreSQL's parser (no database needed); exit 3 on errors")
-      .option('--since <seq>', 'report only migrations from this seq on', wholeNumber(0, 1_000_000_000)),
-    { database: false },
-  )
-    .addHelpText('after', example('strata migrate lint', 'strata migrate lint --since 42 --json'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-lint.js')).migrateLint(context, flags as never),
-      ),
-    );
+      .description("lint SQL migrations with PostgreSQL's parser (no database needed); exit 3 on errors"),
+    migrateLintOptions,
+    async (context, flags) => (await import('./commands/migrate-lint.js')).migrateLint(context, flags),
+  ).addHelpText('after', example('strata migrate lint', 'strata migrate lint --since 42 --json'));
 
-  common(
+  mount(
+    migrate
+      .command('baseline')
+      .description('adopt the existing history: lint and up stop judging these files (no database needed)'),
+    migrateBaselineOptions,
+    async (context, flags) =>
+      (await import('./commands/migrate-baseline.js')).migrateBaseline(context, flags),
+  ).addHelpText('after', example('strata migrate baseline', 'strata migrate baseline --through 071'));
+
+  mount(
     migrate
       .command('check-design')
       .description(
         'compare schema_design.md with the migrations folder (no database needed); exit 3 on findings',
-      )
-      .option('--design <file>', 'the design (default: ./schema_design.md, then <dir>/schema_design.md)'),
-    { database: false },
-  )
-    .addHelpText('after', example('strata migrate check-design --design plans/PROJ-123/schema_design.md'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-check-design.js')).migrateCheckDesign(context, flags as never),
       ),
-    );
+    migrateCheckDesignOptions,
+    async (context) => (await import('./commands/migrate-check-design.js')).migrateCheckDesign(context),
+  ).addHelpText('after', example('strata migrate check-design --design plans/PROJ-123/schema_design.md'));
 
-  common(
+  mount(
     migrate
       .command('rehearse')
       .description(
         'apply pending migrations to a throwaway copy filled with N rows per table, sampling locks',
-      )
-      .option('--rows <n>', 'synthetic rows per table (default 1000)', wholeNumber(0, 10_000_000))
-      .option(
-        '--max-blocking-ms <ms>',
-        'fail when a write-blocking lock is held longer (default 1000)',
-        wholeNumber(0, 86_400_000),
-      )
-      .option('--sample-interval-ms <ms>', 'pg_locks sampling interval (default 10)', wholeNumber(1, 1_000))
-      .addOption(
-        new Option(
-          '--clone <mode>',
-          'copy the schema by replaying applied migrations, or CREATE DATABASE ... TEMPLATE',
-        )
-          .choices(['replay', 'template'])
-          .default('replay'),
-      )
-      .option(
-        '--baseline <seq|name>',
-        'migrations up to this one form the current schema (instead of the history)',
-      )
-      .option('--keep', 'keep the rehearsal database afterwards'),
-  )
-    .addHelpText(
-      'after',
-      `${example('strata migrate rehearse --rows 100000', 'strata migrate rehearse --rows 20000 --baseline 007 --json')}Without --database-url (or DATABASE_URL) it runs on a local PostgreSQL from @strata/local-postgres.\n`,
-    )
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/migrate-rehearse.js')).migrateRehearse(context, flags as never),
       ),
-    );
+    migrateRehearseOptions,
+    async (context, flags) =>
+      (await import('./commands/migrate-rehearse.js')).migrateRehearse(context, flags),
+  ).addHelpText(
+    'after',
+    `${example('strata migrate rehearse --rows 100000', 'strata migrate rehearse --rows 20000 --baseline 007 --json')}Without --database-url (or DATABASE_URL) it runs on a local PostgreSQL from @strata/local-postgres.\n`,
+  );
 
   // strata deploy ...
   const deploy = program
     .command('deploy')
     .description('deploy gates: record releases so contract migrations may run')
     .addHelpText('after', example('strata deploy mark v2.4.0', 'strata deploy list'));
-  common(
+  mount(
     deploy
       .command('mark')
       .description('record that a release of the application is deployed (opens the deploy gate)')
       .argument('<release>', 'the release, e.g. v2.4.0 or a commit sha'),
-  )
-    .addHelpText('after', example('strata deploy mark "$GIT_SHA"'))
-    .action(
-      handler(async (context, release, flags) =>
-        (await import('./commands/deploy-mark.js')).deployMark(context, release as string, flags as never),
-      ),
-    );
-  common(deploy.command('list').description('the recorded deploys, oldest first'))
-    .addHelpText('after', example('strata deploy list --json'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/deploy-list.js')).deployList(context, flags as never),
-      ),
-    );
+    migrateOptions,
+    async (context, _flags, release: string) =>
+      (await import('./commands/deploy-mark.js')).deployMark(context, release),
+  ).addHelpText('after', example('strata deploy mark "$GIT_SHA"'));
+  mount(
+    deploy.command('list').description('the recorded deploys, oldest first'),
+    migrateOptions,
+    async (context) => (await import('./commands/deploy-list.js')).deployList(context),
+  ).addHelpText('after', example('strata deploy list --json'));
 
   // strata db ...
   const db = program
     .command('db')
     .description('create, drop and seed the database DATABASE_URL names')
     .addHelpText('after', example('strata db create --if-not-exists && strata migrate up && strata db seed'));
-  const dbOptions = (command: Command): Command =>
-    command
-      .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL)')
-      .option('--config <file>', 'config file (default: ./strata.config.*, STRATA_CONFIG)')
-      .option('--json', 'print machine-readable JSON on stdout');
-  dbOptions(
-    db
-      .command('create')
-      .description('create the database')
-      .option('--if-not-exists', 'accept an existing one'),
-  )
-    .addHelpText('after', example('strata db create --database-url postgres://app@localhost/app_dev'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/db-create.js')).dbCreate(context, flags as never),
-      ),
-    );
-  dbOptions(
-    db
-      .command('drop')
-      .description('drop the database (needs --yes)')
-      .option('--yes', 'really drop it')
-      .option('--force', 'end its sessions first (DROP DATABASE ... WITH (FORCE))')
-      .option('--if-exists', 'accept a missing one'),
-  )
-    .addHelpText('after', example('strata db drop --yes --force'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/db-create.js')).dbDrop(context, flags as never),
-      ),
-    );
-  dbOptions(
+  mount(db.command('create').description('create the database'), dbCreateOptions, async (context, flags) =>
+    (await import('./commands/db-create.js')).dbCreate(context, flags),
+  ).addHelpText('after', example('strata db create --database-url postgres://app@localhost/app_dev'));
+  mount(
+    db.command('drop').description('drop the database (needs --yes)'),
+    dbDropOptions,
+    async (context, flags) => (await import('./commands/db-create.js')).dbDrop(context, flags),
+  ).addHelpText('after', example('strata db drop --yes --force'));
+  mount(
     db
       .command('seed')
-      .description('run the seed files: .sql in one transaction each, .js/.mjs/.ts modules via seed(knex)')
-      .option('--dir <path>', 'seeds folder (default: ./seeds, STRATA_SEEDS_DIR)'),
-  )
-    .addHelpText('after', example('strata db seed --dir db/seeds'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/db-seed.js')).dbSeed(context, flags as never),
-      ),
-    );
+      .description('run the seed files: .sql in one transaction each, .js/.mjs/.ts modules via seed(knex)'),
+    dbSeedOptions,
+    async (context) => (await import('./commands/db-seed.js')).dbSeed(context),
+  ).addHelpText('after', example('strata db seed --dir db/seeds'));
 
   // strata doctor
-  program
-    .command('doctor')
-    .description('check the server: version, max_connections vs pool max, timeouts, PgBouncer; flag problems')
-    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL)')
-    .option(
-      '--pool-max <n>',
-      "the application pool's max (default 25, STRATA_POOL_MAX)",
-      wholeNumber(1, 100_000),
-    )
-    .option(
-      '--instances <n>',
-      'application instances, each with its own pool (default 1)',
-      wholeNumber(1, 10_000),
-    )
-    .option('--config <file>', 'config file (default: ./strata.config.*, STRATA_CONFIG)')
-    .option('--json', 'print machine-readable JSON on stdout')
-    .addHelpText('after', example('strata doctor --pool-max 20 --instances 4'))
-    .action(
-      handler(async (context, flags) =>
-        (await import('./commands/doctor.js')).doctor(context, flags as never),
+  mount(
+    program
+      .command('doctor')
+      .description(
+        'check the server: version, max_connections vs pool max, timeouts, PgBouncer; flag problems',
       ),
-    );
+    doctorOptions,
+    async (context, flags) => (await import('./commands/doctor.js')).doctor(context, flags),
+  ).addHelpText('after', example('strata doctor --pool-max 20 --instances 4'));
 
   return program;
 }

@@ -19,24 +19,24 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   output.addSecret(passwordOf(io.env.DATABASE_URL ?? ''));
   let databaseUrl: string | undefined;
   let outcome: CommandOutcome | undefined;
-  const context: CommandContext = {
-    io,
-    output,
-    async config(flags) {
-      if (typeof flags.values.databaseUrl === 'string')
-        output.addSecret(passwordOf(flags.values.databaseUrl));
-      // Loaded on first use: --help and usage errors need no zod.
-      const { resolveConfig } = await import('./config/resolve-config.js');
-      const resolved: CliConfig = (await resolveConfig({ cwd: io.cwd, env: io.env, flags })).config;
-      if (resolved.databaseUrl !== undefined) {
-        output.addSecret(passwordOf(resolved.databaseUrl));
-        databaseUrl = resolved.databaseUrl;
-      }
-      return resolved;
-    },
-  };
-  const program = buildProgram(output, async (json, work) => {
+  const program = buildProgram(output, async (json, flags, work) => {
     output.json = json;
+    const context: CommandContext = {
+      io,
+      output,
+      async config() {
+        if (typeof flags.values.databaseUrl === 'string')
+          output.addSecret(passwordOf(flags.values.databaseUrl));
+        // Loaded on first use: --help and usage errors need no zod.
+        const { resolveConfig } = await import('./config/resolve-config.js');
+        const resolved: CliConfig = (await resolveConfig({ cwd: io.cwd, env: io.env, flags })).config;
+        if (resolved.databaseUrl !== undefined) {
+          output.addSecret(passwordOf(resolved.databaseUrl));
+          databaseUrl = resolved.databaseUrl;
+        }
+        return resolved;
+      },
+    };
     outcome = await work(context);
   });
   try {

@@ -1,8 +1,8 @@
+import { sqlMigration } from '@strata/migration-fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createTempFolder,
   createTestDatabase,
-  sqlMigration,
   strata,
   type TempFolder,
   type TestDatabase,

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createTempFolder,
   createTestDatabase,
   type StrataRun,
-  sqlMigration,
   strata,
   type TempFolder,
   type TestDatabase,
@@ -78,7 +78,8 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
       'expand',
       'add currency',
       sqlMigration(
-        'ALTER TABLE orders ADD COLUMN currency text;',
+        // The default gives the rows the deployed code inserts (it does not know the column) a currency.
+        "ALTER TABLE orders ADD COLUMN currency text;\nALTER TABLE orders ALTER COLUMN currency SET DEFAULT 'EUR';",
         'ALTER TABLE orders DROP COLUMN currency;',
       ),
     );
@@ -90,13 +91,24 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
         "UPDATE orders SET currency = coalesce(currency_code, 'EUR') WHERE id IN (SELECT id FROM orders WHERE currency IS NULL LIMIT 5000);",
       ),
     );
+    // Added NOT VALID after the backfill, then validated in a migration of its own, so the
+    // validation scan holds no lock that blocks writes.
+    await create(
+      'billing',
+      'validate',
+      'add currency check',
+      sqlMigration(
+        'ALTER TABLE orders ADD CONSTRAINT orders_currency_nn CHECK (currency IS NOT NULL) NOT VALID;',
+        'ALTER TABLE orders DROP CONSTRAINT orders_currency_nn;',
+      ),
+    );
     await create(
       'billing',
       'validate',
       'require currency',
       sqlMigration(
-        'ALTER TABLE orders ADD CONSTRAINT orders_currency_nn CHECK (currency IS NOT NULL) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_currency_nn;',
-        'ALTER TABLE orders DROP CONSTRAINT orders_currency_nn;',
+        'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_nn;',
+        'ALTER TABLE orders DROP CONSTRAINT orders_currency_nn;\nALTER TABLE orders ADD CONSTRAINT orders_currency_nn CHECK (currency IS NOT NULL) NOT VALID;',
       ),
     );
     expect(
@@ -106,11 +118,11 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
         'drop currency code',
         sqlMigration('ALTER TABLE orders DROP COLUMN currency_code;'),
       ),
-    ).toBe('005_billing_contract_drop_currency_code.sql');
+    ).toBe('006_billing_contract_drop_currency_code.sql');
 
     const lint = await run('migrate', 'lint', '--json');
     expect(lint.code).toBe(0);
-    expect(lint.json()).toMatchObject({ ok: true, files: 5, errors: 0, findings: [] });
+    expect(lint.json()).toMatchObject({ ok: true, files: 6, errors: 0, findings: [] });
 
     const before = await run('migrate', 'status', '--json');
     expect(before.code).toBe(0);
@@ -120,13 +132,14 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
       migrations: { name: string; state: string; blockedBy: string | null; checksum: string | null }[];
     }>();
     expect(status.ok).toBe(true);
-    expect(status.counts).toEqual({ applied: 1, pending: 3, blocked: 1 });
+    expect(status.counts).toEqual({ applied: 1, pending: 4, blocked: 1 });
     expect(status.migrations.map((m) => [m.name, m.state, m.blockedBy])).toEqual([
       ['001_orders_expand_create_orders', 'applied', null],
       ['002_billing_expand_add_currency', 'pending', null],
       ['003_billing_backfill_fill_currency', 'pending', null],
-      ['004_billing_validate_require_currency', 'pending', null],
-      ['005_billing_contract_drop_currency_code', 'blocked', 'deploy-gate'],
+      ['004_billing_validate_add_currency_check', 'pending', null],
+      ['005_billing_validate_require_currency', 'pending', null],
+      ['006_billing_contract_drop_currency_code', 'blocked', 'deploy-gate'],
     ]);
 
     const plan = await run('migrate', 'plan', '--json');
@@ -138,11 +151,12 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
     expect(planned.migrations.map((m) => m.name)).toEqual([
       '002_billing_expand_add_currency',
       '003_billing_backfill_fill_currency',
-      '004_billing_validate_require_currency',
+      '004_billing_validate_add_currency_check',
+      '005_billing_validate_require_currency',
     ]);
     expect(planned.migrations[0]?.sql).toContain('ADD COLUMN currency text');
     expect(planned.blocked).toMatchObject([
-      { name: '005_billing_contract_drop_currency_code', blockedBy: 'deploy-gate' },
+      { name: '006_billing_contract_drop_currency_code', blockedBy: 'deploy-gate' },
     ]);
 
     // Before the deploy: expand, backfill and validate run; the contract waits.
@@ -152,7 +166,7 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
       applied: { name: string; phase: string }[];
       blocked: { blockedBy: string }[];
     }>();
-    expect(applied.applied.map((m) => m.phase)).toEqual(['expand', 'backfill', 'validate']);
+    expect(applied.applied.map((m) => m.phase)).toEqual(['expand', 'backfill', 'validate', 'validate']);
     expect(applied.blocked).toMatchObject([{ blockedBy: 'deploy-gate' }]);
     expect(await db.query('select count(*)::int as missing from orders where currency is null')).toEqual([
       { missing: 0 },
@@ -170,20 +184,20 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
     expect(early.json()).toMatchObject({
       ok: false,
       applied: [],
-      blocked: [{ name: '005_billing_contract_drop_currency_code', blockedBy: 'deploy-gate' }],
+      blocked: [{ name: '006_billing_contract_drop_currency_code', blockedBy: 'deploy-gate' }],
     });
     expect(await columns('orders')).toContain('currency_code');
     const earlyHuman = await run('migrate', 'up', '--post-deploy');
     expect(earlyHuman.code).toBe(3);
     expect(earlyHuman.stderr).toContain(
-      'Blocked by the deploy gate: 005_billing_contract_drop_currency_code',
+      'Blocked by the deploy gate: 006_billing_contract_drop_currency_code',
     );
 
     const mark = await run('deploy', 'mark', 'v2.4.0', '--json');
     expect(mark.code).toBe(0);
     expect(mark.json()).toMatchObject({
       ok: true,
-      deploy: { id: 1, release: 'v2.4.0', historyHighWater: 4 },
+      deploy: { id: 1, release: 'v2.4.0', historyHighWater: 5 },
     });
     const deploys = await run('deploy', 'list', '--json');
     expect(deploys.json<{ deploys: { release: string }[] }>().deploys.map((d) => d.release)).toEqual([
@@ -198,13 +212,13 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
     expect(contract.code).toBe(0);
     expect(contract.json()).toMatchObject({
       ok: true,
-      applied: [{ name: '005_billing_contract_drop_currency_code', phase: 'contract' }],
+      applied: [{ name: '006_billing_contract_drop_currency_code', phase: 'contract' }],
       blocked: [],
     });
     expect(await columns('orders')).toEqual(['id', 'amount_cents', 'currency']);
 
     const after = (await run('migrate', 'status', '--json')).json<typeof status>();
-    expect(after.counts).toEqual({ applied: 5, pending: 0, blocked: 0 });
+    expect(after.counts).toEqual({ applied: 6, pending: 0, blocked: 0 });
     expect(after.migrations.every((m) => m.checksum === 'ok')).toBe(true);
 
     // A contract cannot be rolled back: refused by rule, exit 3, nothing changes.
@@ -214,7 +228,7 @@ describe('a whole expand → backfill → validate → deploy mark → contract 
       ok: false,
       error: {
         code: 'ROLLBACK_REFUSED',
-        migration: '005_billing_contract_drop_currency_code.sql',
+        migration: '006_billing_contract_drop_currency_code.sql',
         reason: 'contract',
       },
     });

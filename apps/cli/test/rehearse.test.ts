@@ -1,10 +1,10 @@
+import { sqlMigration } from '@strata/migration-fixtures';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createTempFolder,
   createTestDatabase,
   serverUrl,
-  sqlMigration,
   strata,
   type TempFolder,
   type TestDatabase,

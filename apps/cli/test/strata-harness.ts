@@ -1,24 +1,16 @@
 // Test support: runs the built `strata` binary as a subprocess, and gives each test file its
 // own database on the shared PostgreSQL server and its own temporary folders.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createTestDatabase as createServerDatabase } from '@strata/local-postgres/test-database';
 import pg from 'pg';
-import { inject } from 'vitest';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    strataDatabaseUrl: string;
-  }
-}
-
-export const BIN = path.resolve(import.meta.dirname, '..', 'dist', 'bin.js');
 
 /** The shared server's URL (its `postgres` database). */
-export const serverUrl = (): string =>
-  inject('strataDatabaseUrl') ?? process.env.STRATA_TEST_DATABASE_URL ?? '';
+export { testServerUrl as serverUrl } from '@strata/local-postgres/test-database';
+
+export const BIN = path.resolve(import.meta.dirname, '..', 'dist', 'bin.js');
 
 export interface StrataRun {
   code: number;
@@ -70,28 +62,19 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database on the shared server, named `cli_<prefix>_<random>`. */
+/** A fresh database on the shared server, named `strata_test_cli_<prefix>_<random>`. */
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
-  const name = `cli_${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const database = await createServerDatabase({ prefix: `cli_${prefix}` });
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
-    name,
-    url: url.toString(),
+    name: database.name,
+    url: database.url,
     async query<T>(sql: string, values?: unknown[]) {
       return (await pool.query(sql, values)).rows as T[];
     },
     async drop() {
       await pool.end();
-      const cleanup = new pg.Client({ connectionString: serverUrl() });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await database.drop();
     },
   };
 }
@@ -125,7 +108,3 @@ export async function createTempFolder(): Promise<TempFolder> {
     cleanup: () => rm(folder, { recursive: true, force: true }),
   };
 }
-
-/** `-- migrate:up` / `-- migrate:down` file content. */
-export const sqlMigration = (up: string, down = ''): string =>
-  `-- migrate:up\n${up}\n-- migrate:down\n${down}\n`;

@@ -1,7 +1,10 @@
-import { stripVTControlCharacters } from 'node:util';
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import { promisify, stripVTControlCharacters } from 'node:util';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../src/run-cli.js';
-import { createTempFolder, sqlMigration, strata } from './strata-harness.js';
+import { createTempFolder, strata } from './strata-harness.js';
 
 const coloured = (text: string): boolean => stripVTControlCharacters(text) !== text;
 
@@ -180,6 +183,25 @@ describe('configuration', () => {
         cwd: folder.path,
       });
       expect(fromFlag.json()).toMatchObject({ directory: `${folder.path}/from-flag` });
+    } finally {
+      await folder.cleanup();
+    }
+  });
+
+  test('`pnpm strata` from a subdirectory resolves relative paths against that directory', async () => {
+    const folder = await createTempFolder();
+    try {
+      await folder.write(
+        'db/migrations/001_app_expand_create_t.sql',
+        sqlMigration('CREATE TABLE t (id bigint);'),
+      );
+      // The root package.json's script, as a user in that folder runs it.
+      const { stdout } = await promisify(execFile)(
+        'pnpm',
+        ['--workspace-root', '--silent', 'strata', 'migrate', 'lint', '--dir', 'db/migrations', '--json'],
+        { cwd: folder.path, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir() } },
+      );
+      expect(JSON.parse(stdout)).toMatchObject({ directory: `${folder.path}/db/migrations`, files: 1 });
     } finally {
       await folder.cleanup();
     }

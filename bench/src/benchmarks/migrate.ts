@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { batchUpdate, createMigrator } from '@strata/migrate';
+import { sqlMigration } from '@strata/migration-fixtures';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Benchmark, BenchmarkContext, Measurement } from '../benchmark.js';
@@ -138,8 +139,6 @@ interface ZeroDowntimeState {
   baselineUrl: string;
 }
 
-const migration = (up: string, down: string) => `-- migrate:up\n${up}\n-- migrate:down\n${down}\n`;
-
 async function createLedger(connectionString: string, withNote = false): Promise<void> {
   const client = new pg.Client({ connectionString });
   await client.connect();
@@ -201,7 +200,7 @@ const zeroDowntime: Benchmark<ZeroDowntimeState> = {
     await createLedger(url);
     const directory = await mkdtemp(path.join(tmpdir(), 'strata-bench-zero-downtime-'));
     const write = (name: string, up: string, down: string) =>
-      writeFile(path.join(directory, name), migration(up, down));
+      writeFile(path.join(directory, name), sqlMigration(up, down));
     await write(
       '001_ledger_note_expand_add_note.sql',
       'alter table ledger add column note text;',

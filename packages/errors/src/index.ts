@@ -11,6 +11,15 @@ export {
 export { type ConfigIssue, InvalidConfigError } from './invalid-config-error.js';
 export { mapDatabaseError } from './map-database-error.js';
 export { redactConnectionString, redactSecret } from './redact-connection-string.js';
+export {
+  escapeIdentifier,
+  type IdentifierRule,
+  InvalidIdentifierError,
+  identifierProblem,
+  qualifiedNameProblem,
+  quoteIdentifier,
+  quoteQualifiedName,
+} from './sql-identifier.js';
 export { StrataError, type StrataErrorOptions } from './strata-error.js';
 export {
   DeadlockDetectedError,

@@ -20,6 +20,7 @@ export async function startDockerPostgres(options: ResolvedStartPostgresOptions)
   return {
     connectionString: container.getConnectionUri(),
     provider: 'docker',
+    replicas: [],
     async stop() {
       if (stopped) return;
       stopped = true;

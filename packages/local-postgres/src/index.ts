@@ -1,6 +1,10 @@
 export { probeDockerEngine } from './docker-engine-probe.js';
-export { EmbeddedPostgresError } from './embedded-provider.js';
-export type { LocalPostgres } from './local-postgres.js';
+export { EmbeddedPostgresError } from './embedded-postgres-error.js';
+export type { LocalPgBouncer } from './local-pgbouncer.js';
+export type { LocalPostgres, LocalPostgresServer, ServerStopMode } from './local-postgres.js';
 export { NoPostgresAvailableError, type ProviderAttempt } from './no-postgres-available-error.js';
+export { PgBouncerUnavailableError } from './pgbouncer-unavailable-error.js';
+export { startPgBouncer } from './start-pgbouncer.js';
+export type { PgBouncerProviderName, PoolMode, StartPgBouncerOptions } from './start-pgbouncer-options.js';
 export { startPostgres } from './start-postgres.js';
 export type { ProviderName, StartPostgresOptions } from './start-postgres-options.js';

@@ -26,6 +26,11 @@ export const startPostgresOptionsSchema = z.object({
       z.union([z.string(), z.number(), z.boolean()]),
     )
     .default({}),
+  /**
+   * Streaming replicas of the primary to start beside it (embedded provider only; the url and
+   * docker steps are passed over when this is above 0).
+   */
+  replicas: z.number().int().min(0).max(8).default(0),
   /** Port for the embedded server; a free one when omitted. */
   port: z.number().int().min(1).max(65_535).optional(),
   /** How long the Docker engine probe may take, in ms. */
@@ -52,6 +57,14 @@ export function parseStartPostgresOptions(options: StartPostgresOptions = {}): R
   if (result.data.persistent && !result.data.dataDir) {
     throw new InvalidConfigError('startPostgres', [
       { path: 'dataDir', message: 'persistent mode needs a dataDir to keep the data in' },
+    ]);
+  }
+  if (result.data.persistent && result.data.replicas > 0) {
+    throw new InvalidConfigError('startPostgres', [
+      {
+        path: 'replicas',
+        message: 'replicas are throwaway copies; they cannot be combined with persistent mode',
+      },
     ]);
   }
   return result.data;

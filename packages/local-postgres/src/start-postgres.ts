@@ -1,7 +1,8 @@
 import { redactConnectionString } from '@strata/errors';
 import { probeDockerEngine } from './docker-engine-probe.js';
 import { startDockerPostgres } from './docker-provider.js';
-import { EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-provider.js';
+import { EmbeddedPostgresError } from './embedded-postgres-error.js';
+import { startEmbeddedPostgres } from './embedded-provider.js';
 import type { LocalPostgres } from './local-postgres.js';
 import { NoPostgresAvailableError, type ProviderAttempt } from './no-postgres-available-error.js';
 import { parseStartPostgresOptions, type StartPostgresOptions } from './start-postgres-options.js';
@@ -19,7 +20,9 @@ function describeFailure(cause: unknown): string {
  * (`STRATA_TEST_DATABASE_URL`, then `DATABASE_URL`); PostgreSQL 16 in Docker through
  * Testcontainers when a Docker engine answers; the `embedded-postgres` package. Logs one line
  * naming the provider chosen. When none works, throws `NoPostgresAvailableError` saying what
- * each step tried.
+ * each step tried. With `replicas: n`, the embedded provider also starts n streaming replicas
+ * (`server.replicas`), and `server.primary` / `server.replicas[i]` can be stopped, killed,
+ * restarted and promoted for fault tests.
  *
  * @example
  * const pg = await startPostgres();
@@ -39,11 +42,22 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
 
   for (const provider of resolved.providers) {
+    if (provider !== 'embedded' && resolved.replicas > 0) {
+      attempts.push({
+        provider,
+        tried: `${resolved.replicas} streaming replica(s)`,
+        outcome: 'only the embedded provider starts replicas; this step was passed over',
+      });
+      continue;
+    }
     if (provider === 'url') {
       const name = resolved.urlEnvironmentVariables.find((variable) => process.env[variable]);
       const url = name && process.env[name];
       if (url) {
-        return announce({ connectionString: url, provider: 'url', stop: async () => {} }, `from ${name}`);
+        return announce(
+          { connectionString: url, provider: 'url', replicas: [], stop: async () => {} },
+          `from ${name}`,
+        );
       }
       attempts.push({
         provider,
@@ -72,7 +86,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     } else {
       try {
         const server = await startEmbeddedPostgres(resolved);
-        return announce(server, `PostgreSQL 16, data in ${server.dataDir}`);
+        const replicas = server.replicas.length > 0 ? `, ${server.replicas.length} streaming replica(s)` : '';
+        return announce(server, `PostgreSQL 16, data in ${server.dataDir}${replicas}`);
       } catch (cause) {
         attempts.push({ provider, tried: 'the embedded-postgres package', outcome: describeFailure(cause) });
       }

@@ -24,3 +24,34 @@ export function stopOnSignal(stop: () => Promise<void>): () => void {
     if (running.size === 0) for (const name of SIGNALS) process.removeListener(name, onSignal);
   };
 }
+
+/** A resource tied to the life of this process. */
+export interface ProcessTie {
+  /** Stops the resource, once however often it is called, and unties it. */
+  stop(): Promise<void>;
+  /** Unties it without stopping it: for a failed start that its caller cleans up itself. */
+  untie(): void;
+}
+
+/**
+ * Ties servers to this process so none outlives it: `stop` runs on `tie.stop()` or on
+ * SIGINT/SIGTERM/SIGHUP (see `stopOnSignal`), and `onExit` — synchronous, as nothing else
+ * runs then — if the process exits first.
+ */
+export function tieToProcess(stop: () => Promise<void>, onExit: () => void): ProcessTie {
+  let stopping: Promise<void> | undefined;
+  const untie = () => {
+    unregisterSignals();
+    process.removeListener('exit', onExit);
+  };
+  const stopOnce = () => {
+    stopping ??= (async () => {
+      untie();
+      await stop();
+    })();
+    return stopping;
+  };
+  process.once('exit', onExit);
+  const unregisterSignals = stopOnSignal(stopOnce);
+  return { stop: stopOnce, untie };
+}

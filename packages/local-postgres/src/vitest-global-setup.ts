@@ -13,7 +13,8 @@ export type LocalPostgresProvidedContext = Pick<ProvidedContext, 'strataDatabase
 
 /**
  * A vitest `globalSetup`: one PostgreSQL server for the whole test run. Workers read its URL
- * with `inject('strataDatabaseUrl')` or from `STRATA_TEST_DATABASE_URL`.
+ * with `inject('strataDatabaseUrl')` or from `STRATA_TEST_DATABASE_URL` (`testServerUrl()` of
+ * `@strata/local-postgres/test-database`).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startPostgres();

@@ -3,7 +3,11 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type BatchUpdateProgress, batchUpdate } from './batch-update.js';
 import { createMigrator } from './create-migrator.js';
 import { BatchUpdateInTransactionError } from './migration-errors.js';
-import { createMigrationsDirectory, createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import {
+  createMigrationsDirectory,
+  createTestDatabase,
+  type TestDatabase,
+} from './test-support/test-database.js';
 
 let db: TestDatabase;
 
@@ -127,13 +131,26 @@ describe('batchUpdate', () => {
     ).rejects.toThrow(BatchUpdateInTransactionError);
   });
 
-  test('rejects identifiers that are not plain names, naming each field', async () => {
+  test('backfills a table whose names need quoting, walking its mixed-case primary key', async () => {
+    await db.query(`
+      create table "Order$Items" ("Id" bigint primary key, "Sku" text);
+      insert into "Order$Items" select i, null from generate_series(1, 30) i;`);
+    const result = await batchUpdate(db.knex, {
+      table: 'public.Order$Items',
+      set: { Sku: 'none' },
+      where: { Sku: null },
+      batchSize: 20,
+    });
+    expect(result).toMatchObject({ rowsUpdated: 30, batches: 2, lastKey: '30' });
+  });
+
+  test('rejects names PostgreSQL cannot take, naming each field, and quotes every other name', async () => {
     let error: unknown;
     try {
       await batchUpdate(db.knex, {
-        table: 'accounts; drop table accounts',
-        set: { 'currency"': 'EUR' },
-        where: { 'a b': 1 },
+        table: 'app.accounts.extra',
+        set: { '': 'EUR' },
+        where: { ['x'.repeat(64)]: 1 },
         batchSize: 0,
       });
     } catch (caught) {
@@ -142,10 +159,14 @@ describe('batchUpdate', () => {
     expect(error).toBeInstanceOf(InvalidConfigError);
     expect((error as InvalidConfigError).issues.map((issue) => issue.path).sort()).toEqual([
       'batchSize',
-      'set.currency"',
+      'set.',
       'table',
-      'where.a b',
+      `where.${'x'.repeat(64)}`,
     ]);
+    // A name carrying SQL is only a name: quoted, it names a table that does not exist.
+    await expect(
+      batchUpdate(db.knex, { table: 'accounts; drop table accounts', set: { a: 1 }, where: { a: null } }),
+    ).rejects.toThrow(/table "accounts; drop table accounts" does not exist/);
     await expect(
       batchUpdate(db.knex, { table: 'missing', set: { a: 1 }, where: { a: null } }),
     ).rejects.toThrow(/table "missing" does not exist/);

@@ -1,15 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseError, InvalidConfigError, LockNotAvailableError, mapDatabaseError } from '@strata/errors';
+import {
+  DatabaseError,
+  InvalidConfigError,
+  identifierProblem,
+  LockNotAvailableError,
+  mapDatabaseError,
+  qualifiedNameProblem,
+  quoteIdentifier,
+  quoteQualifiedName,
+} from '@strata/errors';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { BatchUpdateInTransactionError } from './migration-errors.js';
-import {
-  identifierProblem,
-  qualifiedNameProblem,
-  quoteIdentifier,
-  quoteQualifiedName,
-} from './sql-identifier.js';
 
 /** Progress after each committed batch. */
 export interface BatchUpdateProgress {
@@ -114,11 +117,11 @@ async function primaryKeyOf(knex: Knex, table: string): Promise<string> {
     ]);
   }
   const columns = row.columns ?? [];
-  if (columns.length !== 1 || !columns[0] || identifierProblem(columns[0])) {
+  if (columns.length !== 1 || !columns[0]) {
     throw new InvalidConfigError('batchUpdate', [
       {
         path: 'key',
-        message: `table "${table}" has no single-column primary key with a plain name; pass key: a unique, indexed column`,
+        message: `table "${table}" has no single-column primary key; pass key: a unique, indexed column`,
       },
     ]);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidConfigError, StatementTimeoutError, UniqueViolationError } from '@strata/errors';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createMigrator, type Migrator } from './create-migrator.js';
 import {
@@ -15,14 +16,14 @@ import {
 import type { MigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { advisoryLockKey } from './migrator-lock.js';
+import { rejection } from './test-support/rejection.js';
 import {
   createMigrationsDirectory,
   createTestDatabase,
   type MigrationsDirectory,
   schemaSnapshot,
-  sqlMigration,
   type TestDatabase,
-} from './testing/test-database.js';
+} from './test-support/test-database.js';
 
 let db: TestDatabase;
 let dir: MigrationsDirectory;
@@ -61,15 +62,6 @@ const columnsOf = async (table: string): Promise<string[]> =>
       [table],
     )
   ).map((row) => row.column_name);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 // A typical expand/contract change of one scope, plus an unrelated scope.
 async function writeBillingChange(): Promise<void> {
@@ -665,7 +657,7 @@ describe('configuration', () => {
       createMigrator({
         directory: '',
         connectionString: 'postgres://app:s3cret@db/app',
-        schema: 'bad schema',
+        schema: '',
         lockTimeout: 'soon',
         lockRetries: -1,
         surprise: true,

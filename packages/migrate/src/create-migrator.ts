@@ -12,7 +12,7 @@ import {
   MigrationHistory,
   type Queryable,
 } from './migration-history.js';
-import type { MigrationPhase } from './migration-name.js';
+import type { MigrationPhase } from './migration-phase.js';
 import {
   assertChecksums,
   type BlockedBy,
@@ -21,18 +21,14 @@ import {
   type MigrationGuard,
   planMigrations,
 } from './migration-plan.js';
+import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
+import { migrationSeq } from './migration-target.js';
 import { recordMigratorEvent, traceMigration, traceRun } from './migration-tracing.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
 import { createMigrationFile, type NewMigration, type NewMigrationOptions } from './new-migration.js';
-import {
-  type AppliedMigration,
-  applyMigration,
-  type RolledBackMigration,
-  type RunContext,
-  revertMigration,
-} from './run-migration.js';
+import { applyMigration, type RunContext, revertMigration } from './run-migration.js';
 
 /** One migration in `status()`: a file, an applied history row, or both. */
 export interface MigrationStatus {
@@ -122,6 +118,12 @@ export interface Migrator {
   newMigration(options: NewMigrationOptions): Promise<NewMigration>;
   /** Ends the migrator's own Knex pool when it was created from a connection string. */
   close(): Promise<void>;
+}
+
+/** What the database records: the applied migrations and the deploys. */
+interface RecordedState {
+  history: HistoryRecord[];
+  deploys: DeployRecord[];
 }
 
 function defaultAppliedBy(): string {
@@ -228,16 +230,26 @@ export function createMigrator(options: MigratorOptions): Migrator {
     });
   }
 
-  async function readState(db: Queryable): Promise<{ history: HistoryRecord[]; deploys: DeployRecord[] }> {
+  async function readState(db: Queryable): Promise<RecordedState> {
     if (!(await history.exists(db))) return { history: [], deploys: [] };
     return { history: await history.read(db), deploys: await history.readDeploys(db) };
   }
 
+  // Runs `work` under the migrator lock with the files and the history, read only once the
+  // lock is held (another migrator may just have finished) and checked against the files.
+  async function withCheckedState<T>(
+    work: (context: RunContext, files: MigrationFile[], state: RecordedState) => Promise<T>,
+  ): Promise<T> {
+    const files = await readMigrationDirectory(directory);
+    return withLockedSession(async (context) => {
+      const state = await readState(context.db);
+      assertChecksums(files, state.history);
+      return work(context, files, state);
+    });
+  }
+
   // The `guard` option, plus the deploy gates of a schema_design.md when `designFile` is set.
-  async function guardFor(state: {
-    history: HistoryRecord[];
-    deploys: DeployRecord[];
-  }): Promise<MigrationGuard | undefined> {
+  async function guardFor(state: RecordedState): Promise<MigrationGuard | undefined> {
     if (config.designFile === undefined) return config.guard;
     const design = await readSchemaDesign(path.resolve(config.designFile));
     const blockedByDesign = new Map(
@@ -264,7 +276,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
     const files = await readMigrationDirectory(directory);
     const state = await withSession(readState);
     const { changed, missing } = checksumProblems(files, state.history);
-    const plan = planMigrations({ files, ...state, postDeploy: true, guard: await guardFor(state) });
+    const plan = await planFor(files, state, true);
     const blocked = new Map(plan.blocked.map((entry) => [entry.name, entry]));
     const applied = new Map(state.history.map((record) => [record.name, record]));
     const fileNames = new Map(files.map((file) => [file.name, file.fileName]));
@@ -332,33 +344,24 @@ export function createMigrator(options: MigratorOptions): Migrator {
     };
   }
 
+  // What `up` would run given these files and this history, and what it would hold back.
+  async function planFor(files: MigrationFile[], state: RecordedState, postDeploy: boolean) {
+    return planMigrations({ files, ...state, postDeploy, guard: await guardFor(state) });
+  }
+
   async function plan(planOptions: UpOptions = {}): Promise<PlanReport> {
     const files = await readMigrationDirectory(directory);
     const state = await withSession(readState);
     assertChecksums(files, state.history);
-    const result = planMigrations({
-      files,
-      ...state,
-      postDeploy: planOptions.postDeploy === true,
-      guard: await guardFor(state),
-    });
+    const result = await planFor(files, state, planOptions.postDeploy === true);
     const migrations: PlannedMigration[] = [];
     for (const file of result.run) migrations.push(await planned(file));
     return { migrations, blocked: result.blocked };
   }
 
   async function up(upOptions: UpOptions = {}): Promise<UpResult> {
-    const files = await readMigrationDirectory(directory);
-    return withLockedSession(async (context) => {
-      // Read the history only once the lock is held: another migrator may just have finished.
-      const state = await readState(context.db);
-      assertChecksums(files, state.history);
-      const result = planMigrations({
-        files,
-        ...state,
-        postDeploy: upOptions.postDeploy === true,
-        guard: await guardFor(state),
-      });
+    return withCheckedState(async (context, files, state) => {
+      const result = await planFor(files, state, upOptions.postDeploy === true);
       const lint = config.lint === false ? undefined : (config.lint ?? lintBeforeUp(emit));
       if (lint && result.run.length > 0) {
         await lint({
@@ -381,12 +384,12 @@ export function createMigrator(options: MigratorOptions): Migrator {
   }
 
   async function down(downOptions: DownOptions = {}): Promise<DownResult> {
-    const files = await readMigrationDirectory(directory);
-    return withLockedSession(async (context) => {
-      const state = await readState(context.db);
-      assertChecksums(files, state.history);
+    return withCheckedState(async (context, files, state) => {
       const newestFirst = [...state.history].sort((a, b) => b.seq - a.seq);
-      const keep = downOptions.to === undefined ? undefined : resolveTarget(downOptions.to, files);
+      const keep =
+        downOptions.to === undefined
+          ? undefined
+          : migrationSeq(downOptions.to, files, { config: 'down', path: 'to' });
       const targets =
         keep === undefined ? newestFirst.slice(0, 1) : newestFirst.filter((record) => record.seq > keep);
       const byName = new Map(files.map((file) => [file.name, file]));
@@ -432,19 +435,4 @@ export function createMigrator(options: MigratorOptions): Migrator {
 async function hasDown(file: MigrationFile): Promise<boolean> {
   if (file.sql) return (file.sql.down?.statements.length ?? 0) > 0;
   return (await importMigrationModule(file)).down !== undefined;
-}
-
-function resolveTarget(to: number | string, files: readonly MigrationFile[]): number {
-  if (typeof to === 'number' && Number.isInteger(to) && to >= 0) return to;
-  if (typeof to === 'string') {
-    if (/^[0-9]+$/.test(to)) return Number.parseInt(to, 10);
-    const file = files.find((candidate) => candidate.name === to || candidate.fileName === to);
-    if (file) return file.seq;
-  }
-  throw new InvalidConfigError('down', [
-    {
-      path: 'to',
-      message: `must be a seq number or the name of a migration in the directory (got ${JSON.stringify(to)})`,
-    },
-  ]);
 }

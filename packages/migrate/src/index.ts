@@ -20,6 +20,16 @@ export {
 export * from './design/index.js';
 export * from './lint/index.js';
 export {
+  BASELINE_FILE_NAME,
+  type BaselineEntry,
+  type BaselineOptions,
+  type BaselineReport,
+  baselinedFiles,
+  baselineMigrations,
+  type MigrationBaseline,
+  readMigrationBaseline,
+} from './migration-baseline.js';
+export {
   BatchUpdateInTransactionError,
   DuplicateMigrationSeqError,
   MigrationChecksumError,
@@ -43,18 +53,18 @@ export type { DeployRecord, HistoryRecord } from './migration-history.js';
 export {
   assertUniqueSeqs,
   MIGRATION_EXTENSIONS,
-  MIGRATION_PHASES,
   type MigrationExtension,
   type MigrationName,
-  type MigrationPhase,
   parseMigrationName,
 } from './migration-name.js';
+export { MIGRATION_PHASES, type MigrationPhase } from './migration-phase.js';
 export {
   type BlockedBy,
   type BlockedMigration,
   type MigrationGuard,
   planMigrations,
 } from './migration-plan.js';
+export type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 export {
   type MigrationLintHook,
   type MigratorConfig,
@@ -64,7 +74,6 @@ export {
 export type { MigratorEvent } from './migrator-event.js';
 export type { NewMigration, NewMigrationOptions } from './new-migration.js';
 export { forbiddenStatementReason, nonTransactionalReason } from './non-transactional-statement.js';
-export type { AppliedMigration, RolledBackMigration } from './run-migration.js';
 export {
   type MigrationSettings,
   type ParsedSqlMigration,
@@ -75,6 +84,7 @@ export {
 export {
   loadSqlParser,
   parseSql,
+  type SplitOptions,
   type SqlNode,
   type SqlStatement,
   SqlSyntaxError,

@@ -2,15 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { sqlMigration } from '@strata/migration-fixtures';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { createMigrator } from './create-migrator.js';
 import {
   createMigrationsDirectory,
   createTestDatabase,
   type MigrationsDirectory,
-  sqlMigration,
   type TestDatabase,
-} from './testing/test-database.js';
+} from './test-support/test-database.js';
 
 let db: TestDatabase;
 let dir: MigrationsDirectory;
@@ -55,7 +55,7 @@ test('a migrator killed mid-migration leaves nothing half-applied, and the rerun
     ),
   );
 
-  const script = fileURLToPath(new URL('./testing/run-migrator-child.ts', import.meta.url));
+  const script = fileURLToPath(new URL('./test-support/run-migrator-child.ts', import.meta.url));
   child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: {

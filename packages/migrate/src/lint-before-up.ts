@@ -1,4 +1,5 @@
 import { lintMigrations } from './lint/index.js';
+import { baselinedFiles } from './migration-baseline.js';
 import { MigrationLintError } from './migration-errors.js';
 import type { MigrationLintHook } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
@@ -8,13 +9,18 @@ import type { MigratorEvent } from './migrator-event.js';
  * ones too, so knowledge such as a validated NOT NULL check carries over), against the
  * tables that exist in the database. Errors in pending migrations stop the run with
  * `MigrationLintError`; warnings are reported as `lint-warning` events. Findings in applied
- * migrations are ignored: those files can no longer change.
+ * migrations are ignored: those files can no longer change; so are those in the files the
+ * directory's `.strata-baseline` adopts (they predate the linter).
  */
 export function lintBeforeUp(emit: (event: MigratorEvent) => void): MigrationLintHook {
-  return async ({ files, pending, existingTables }) => {
-    const sqlFiles = files.filter((file) => file.kind === 'sql' && file.text !== undefined);
+  return async ({ directory, files, pending, existingTables }) => {
+    const adopted = await baselinedFiles(directory);
     const findings = await lintMigrations(
-      sqlFiles.map((file) => ({ file: file.fileName, sql: file.text ?? '' })),
+      files.map((file) => ({
+        file: file.fileName,
+        sql: file.text ?? '',
+        baselined: adopted.has(file.fileName),
+      })),
       { existingTables },
     );
     const pendingFiles = new Set(pending.map((file) => file.fileName));

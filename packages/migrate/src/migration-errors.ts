@@ -1,5 +1,5 @@
 import { StrataError } from '@strata/errors';
-import type { AppliedMigration } from './run-migration.js';
+import type { AppliedMigration } from './migration-result.js';
 
 /** Which naming rule a migration file name broke. */
 export type MigrationNameRule =
@@ -197,7 +197,7 @@ export class MigrationLintError extends StrataError {
     const lines = findings.map((f) => `  - ${f.file}:${f.line} [${f.ruleId}] ${f.message}`);
     super(
       'MIGRATION_LINT_FAILED',
-      `The linter found ${findings.length} error(s) in pending migrations; nothing was applied:\n${lines.join('\n')}\nFix them, or waive one in the file with "-- strata:allow <rule-id> <reason>".`,
+      `The linter found ${findings.length} error(s) in pending migrations; nothing was applied:\n${lines.join('\n')}\nFix them, or waive one in the file with "-- strata:allow <rule-id> <reason>". Files written before the project used Strata: adopt them with \`strata migrate baseline\` (baselineMigrations).`,
     );
     this.findings = findings;
   }

@@ -34,6 +34,10 @@ export interface MigrationModule {
   settings: MigrationSettings;
 }
 
+/** The checksum the history records for a migration file: sha256 of its bytes, hex. */
+export const migrationChecksum = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('hex');
+
 const isMigrationCandidate = (fileName: string): boolean =>
   !fileName.startsWith('.') &&
   !fileName.endsWith('.d.ts') &&
@@ -65,7 +69,7 @@ export async function readMigrationDirectory(directory: string): Promise<Migrati
       return {
         ...name,
         path: filePath,
-        checksum: createHash('sha256').update(bytes).digest('hex'),
+        checksum: migrationChecksum(bytes),
         kind,
         sql: text === undefined ? undefined : await parseSqlMigration(name.fileName, text),
         text,

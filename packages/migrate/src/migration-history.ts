@@ -1,5 +1,5 @@
-import type { MigrationPhase } from './migration-name.js';
-import { quoteIdentifier } from './sql-identifier.js';
+import { quoteIdentifier } from '@strata/errors';
+import type { MigrationPhase } from './migration-phase.js';
 
 /** The one thing the history store needs from a connection: run parameterised SQL. */
 export interface Queryable {

@@ -1,10 +1,5 @@
 import { DuplicateMigrationSeqError, MigrationNameError } from './migration-errors.js';
-
-/** The four phases of an expand/contract change, in the order they must run for one scope. */
-export const MIGRATION_PHASES = ['expand', 'backfill', 'validate', 'contract'] as const;
-
-/** One of `expand`, `backfill`, `validate`, `contract`. */
-export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+import { MIGRATION_PHASES, type MigrationPhase } from './migration-phase.js';
 
 /** File extensions a migration may have. */
 export const MIGRATION_EXTENSIONS = ['.sql', '.ts', '.js'] as const;

@@ -1,7 +1,7 @@
 import { MigrationChecksumError } from './migration-errors.js';
 import type { MigrationFile } from './migration-file.js';
 import type { DeployRecord, HistoryRecord } from './migration-history.js';
-import { MIGRATION_PHASES, type MigrationPhase } from './migration-name.js';
+import { MIGRATION_PHASES, type MigrationPhase } from './migration-phase.js';
 
 /** Why a pending migration does not run now. */
 export type BlockedBy =

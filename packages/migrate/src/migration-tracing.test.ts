@@ -1,3 +1,4 @@
+import { sqlMigration } from '@strata/migration-fixtures';
 import { captureTelemetry, type TelemetryCapture } from '@strata/telemetry/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { createMigrator, type Migrator } from './create-migrator.js';
@@ -8,9 +9,8 @@ import {
   createMigrationsDirectory,
   createTestDatabase,
   type MigrationsDirectory,
-  sqlMigration,
   type TestDatabase,
-} from './testing/test-database.js';
+} from './test-support/test-database.js';
 
 let capture: TelemetryCapture;
 let db: TestDatabase;

@@ -1,11 +1,10 @@
-import { InvalidConfigError } from '@strata/errors';
+import { InvalidConfigError, identifierProblem } from '@strata/errors';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import type { MigrationFile } from './migration-file.js';
 import type { MigrationGuard } from './migration-plan.js';
 import type { MigratorEvent } from './migrator-event.js';
-import { identifierProblem } from './sql-identifier.js';
 
 /**
  * Runs before `up` applies anything, with the pending migrations; throw to stop the run.

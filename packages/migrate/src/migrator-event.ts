@@ -1,4 +1,4 @@
-import type { MigrationPhase } from './migration-name.js';
+import type { MigrationPhase } from './migration-phase.js';
 
 /**
  * Progress the migrator reports through the `onEvent` option, for logs and CLIs. Events are

@@ -1,12 +1,8 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MigrationFileError } from './migration-errors.js';
-import {
-  MIGRATION_PHASES,
-  type MigrationName,
-  type MigrationPhase,
-  parseMigrationName,
-} from './migration-name.js';
+import { type MigrationName, parseMigrationName } from './migration-name.js';
+import { MIGRATION_PHASES, type MigrationPhase } from './migration-phase.js';
 
 /** What `newMigration` needs: the scope, the phase and a description (free text becomes snake_case). */
 export interface NewMigrationOptions {

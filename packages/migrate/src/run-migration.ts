@@ -5,37 +5,9 @@ import { dropInvalidIndexFor } from './invalid-index.js';
 import { MigrationFailedError, MigrationFileError } from './migration-errors.js';
 import { importMigrationModule, type MigrationFile } from './migration-file.js';
 import type { HistoryRecord, MigrationHistory, Queryable } from './migration-history.js';
-import type { MigrationPhase } from './migration-name.js';
+import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 import type { MigratorEvent } from './migrator-event.js';
 import type { SectionStatement, SqlSection } from './sql-migration-file.js';
-
-/** A migration `up` applied. */
-export interface AppliedMigration {
-  seq: number;
-  name: string;
-  scope: string;
-  phase: MigrationPhase;
-  /** False when it ran statement by statement (a statement could not run in a transaction). */
-  transactional: boolean;
-  durationMs: number;
-  /** 1 plus the retries after lock timeouts. */
-  attempts: number;
-  /** INVALID indexes left by an earlier failed CREATE INDEX CONCURRENTLY, dropped and rebuilt. */
-  repairedIndexes: string[];
-}
-
-/** A migration `down` rolled back. */
-export interface RolledBackMigration {
-  seq: number;
-  name: string;
-  scope: string;
-  phase: MigrationPhase;
-  /** `down` ran its down; `noop` (backfills) only removed it from the history so `up` re-runs it. */
-  action: 'down' | 'noop';
-  note: string | undefined;
-  durationMs: number;
-  attempts: number;
-}
 
 /** Timeouts and retry policy for running migrations, resolved from the migrator options. */
 export interface RunPolicy {

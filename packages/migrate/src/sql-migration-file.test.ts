@@ -69,6 +69,15 @@ ALTER TABLE invoices DROP COLUMN currency;
     expect(parsed.down).toBeUndefined();
   });
 
+  test('a statement the parser cannot read is kept with its parse error: PostgreSQL judges it when it runs', async () => {
+    const parsed = await parseSqlMigration(fileName, '-- migrate:up\n\nselect from where;\nselect 1;\n');
+    expect(parsed.up.statements.map((s) => [s.line, s.kind, s.sql, s.parseError])).toEqual([
+      [3, 'Unparsed', 'select from where', 'syntax error at or near "where"'],
+      [4, 'SelectStmt', 'select 1', undefined],
+    ]);
+    expect(parsed.up.transactional).toBe(true);
+  });
+
   test.each([
     ['select 1;', /missing the "-- migrate:up" marker/, undefined],
     ['-- migrate:up\nselect 1;\n-- migrate:up\n', /"-- migrate:up" appears more than once/, 3],
@@ -77,7 +86,6 @@ ALTER TABLE invoices DROP COLUMN currency;
     ['-- migrate:lock-timeout soon\n-- migrate:up\n', /needs a duration/, 1],
     ['-- migrate:up\n-- migrate:lock-timeout 1s\n', /must come before "-- migrate:up"/, 2],
     ['create table x ();\n-- migrate:up\nselect 1;', /SQL before "-- migrate:up" would never run/, 1],
-    ['-- migrate:up\n\nselect from where;', /syntax error at or near "where"/, 1],
     ['-- migrate:up\nBEGIN;\nselect 1;\nCOMMIT;', /transaction control/, 2],
   ])('%j is rejected with the file, line and rule', async (text, message, line) => {
     const error = await problem(text);

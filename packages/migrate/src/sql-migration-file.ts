@@ -1,7 +1,9 @@
 import { parseDuration } from './duration.js';
 import { MigrationFileError } from './migration-errors.js';
 import { forbiddenStatementReason, nonTransactionalReason } from './non-transactional-statement.js';
-import { type SqlStatement, SqlSyntaxError, scanSql, splitSqlStatements } from './sql-parser.js';
+import { lexSql } from './sql-lexer.js';
+import { type SqlStatement, SqlSyntaxError, splitSqlStatements } from './sql-parser.js';
+import { type TextOffsets, textOffsets } from './text-offsets.js';
 
 /** Per-migration settings, from `-- migrate:` directives (SQL) or `export const config` (modules). */
 export interface MigrationSettings {
@@ -51,28 +53,22 @@ interface Marker {
   line: number;
 }
 
-const lineAt = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
-
 /**
  * Reads a SQL migration: `-- migrate:up` then optionally `-- migrate:down`, each followed by
  * its SQL; before `-- migrate:up`, optional `-- migrate:lock-timeout 10s` and
- * `-- migrate:statement-timeout 30min`. Markers are found with PostgreSQL's lexer (a marker
- * inside a string is not a marker) and sections are split with its parser. Throws
- * `MigrationFileError` naming the file and line.
+ * `-- migrate:statement-timeout 30min`. Markers are found by PostgreSQL's lexical rules (a
+ * marker inside a string is not a marker) and sections are split with its parser. A statement
+ * the parser (libpg-query) cannot read is kept, with its `parseError`: PostgreSQL judges it
+ * when it runs. Throws `MigrationFileError` naming the file and line.
  */
 export async function parseSqlMigration(fileName: string, text: string): Promise<ParsedSqlMigration> {
   const fail = (problem: string, line?: number, cause?: unknown): never => {
     throw new MigrationFileError(fileName, problem, { line, cause });
   };
 
-  let tokens: Awaited<ReturnType<typeof scanSql>>;
-  try {
-    tokens = await scanSql(text);
-  } catch (error) {
-    return fail(error instanceof SqlSyntaxError ? error.parserMessage : String(error), undefined, error);
-  }
+  const offsets = textOffsets(text);
   const markers: Marker[] = [];
-  for (const token of tokens) {
+  for (const token of lexSql(text)) {
     if (token.tokenName !== 'SQL_COMMENT') continue;
     const match = DIRECTIVE.exec(token.text);
     if (!match?.[1]) continue;
@@ -81,7 +77,7 @@ export async function parseSqlMigration(fileName: string, text: string): Promise
       value: match[2] || undefined,
       start: token.start,
       end: token.end,
-      line: lineAt(text, token.start),
+      line: offsets.lineOfChar(token.start),
     });
   }
 
@@ -115,29 +111,31 @@ export async function parseSqlMigration(fileName: string, text: string): Promise
   }
 
   const header = text.slice(0, up.start);
-  if ((await splitSection(fileName, text, header, 0)).statements.length > 0) {
+  if ((await splitSection(fileName, offsets, header, 0)).statements.length > 0) {
     fail('SQL before "-- migrate:up" would never run; move it into the up or down section', 1);
   }
   const upSection = await splitSection(
     fileName,
-    text,
+    offsets,
     text.slice(up.end, down?.start ?? text.length),
     up.end,
   );
-  const downSection = down ? await splitSection(fileName, text, text.slice(down.end), down.end) : undefined;
+  const downSection = down
+    ? await splitSection(fileName, offsets, text.slice(down.end), down.end)
+    : undefined;
   return { up: upSection, down: downSection, settings };
 }
 
 async function splitSection(
   fileName: string,
-  file: string,
+  file: TextOffsets,
   sql: string,
   offset: number,
 ): Promise<SqlSection> {
-  const firstLine = lineAt(file, offset);
+  const firstLine = file.lineOfChar(offset);
   let statements: SqlStatement[];
   try {
-    statements = await splitSqlStatements(sql);
+    statements = await splitSqlStatements(sql, { unparsable: 'keep' });
   } catch (error) {
     const problem = error instanceof SqlSyntaxError ? error.parserMessage : String(error);
     throw new MigrationFileError(fileName, problem, { line: firstLine, cause: error });

@@ -60,14 +60,14 @@ describe('scanSql', () => {
       "select 'a\n\tb' -- first\n/* multi\nline */ -- second\n$x$\n-- not a comment\n$x$; select\t1";
     const tokens = await scanSql(sql);
     expect(tokens.map((t) => [t.tokenName, t.text])).toEqual([
-      ['UNKNOWN', 'select'],
+      ['IDENT', 'select'],
       ['SCONST', "'a\n\tb'"],
       ['SQL_COMMENT', '-- first'],
       ['C_COMMENT', '/* multi\nline */'],
       ['SQL_COMMENT', '-- second'],
       ['SCONST', '$x$\n-- not a comment\n$x$'],
       ['ASCII_59', ';'],
-      ['UNKNOWN', 'select'],
+      ['IDENT', 'select'],
       ['ICONST', '1'],
     ]);
     for (const token of tokens) expect(sql.slice(token.start, token.end)).toBe(token.text);

@@ -1,5 +1,9 @@
 import { StrataError } from '@strata/errors';
-import { loadModule, type ParseResult, parseSync, scanSync } from 'libpg-query';
+import { loadModule, type ParseResult, parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { isComment, lexSql, type SqlToken, splitStatementSpans } from './sql-lexer.js';
+import { textOffsets } from './text-offsets.js';
+
+export type { SqlToken } from './sql-lexer.js';
 
 /** A node of PostgreSQL's parse tree: one key naming the node type, e.g. `{ IndexStmt: {...} }`. */
 export type SqlNode = Record<string, unknown>;
@@ -8,9 +12,9 @@ export type SqlNode = Record<string, unknown>;
 export interface SqlStatement {
   /** The statement's text, without the terminating `;` or the whitespace and comments around it. */
   sql: string;
-  /** The parse tree node, e.g. `{ IndexStmt: { idxname: 'i', concurrent: true, ... } }`. */
+  /** The parse tree node, e.g. `{ IndexStmt: { idxname: 'i', concurrent: true, ... } }`; `{}` when unparsed. */
   node: SqlNode;
-  /** The node type, e.g. `IndexStmt`, `AlterTableStmt`. */
+  /** The node type, e.g. `IndexStmt`, `AlterTableStmt`; `Unparsed` when the parser could not read it. */
   kind: string;
   /** Character offset of the statement in the input. */
   start: number;
@@ -18,15 +22,11 @@ export interface SqlStatement {
   end: number;
   /** 1-based line of the statement's first character in the input. */
   line: number;
-}
-
-/** A token of the PostgreSQL lexer, with character (not byte) offsets into the input. */
-export interface SqlToken {
-  /** e.g. `SQL_COMMENT`, `C_COMMENT`, `SCONST`, `IDENT`, `ASCII_59` (`;`). */
-  tokenName: string;
-  text: string;
-  start: number;
-  end: number;
+  /**
+   * Only with `{ unparsable: 'keep' }`: why PostgreSQL 17's parser (libpg-query) could not
+   * read this statement. It is still a statement — PostgreSQL itself judges it when it runs.
+   */
+  parseError?: string;
 }
 
 /**
@@ -61,7 +61,7 @@ function callParser<T>(run: () => T): T {
     return run();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (message.startsWith('{"version"')) {
+    if (message.startsWith('{"version"') || message.startsWith('{"plpgsql_funcs"')) {
       try {
         return JSON.parse(message) as T;
       } catch {
@@ -78,143 +78,135 @@ const isBlank = (sql: string): boolean => sql.trim() === '';
 /** Parses SQL with PostgreSQL's own parser and returns the raw parse tree (`{ version, stmts }`). */
 export async function parseSql(sql: string): Promise<ParseResult> {
   await loadSqlParser();
+  return parseLoaded(sql);
+}
+
+function parseLoaded(sql: string): ParseResult {
   if (isBlank(sql)) return { version: 0, stmts: [] } as ParseResult;
   return callParser(() => parseSync(sql));
 }
 
-// The parser reports UTF-8 byte offsets; JavaScript strings index UTF-16 code units.
-function byteToCharOffsets(sql: string): (byteOffset: number) => number {
-  const bytes = Buffer.from(sql, 'utf8');
-  return (byteOffset) => bytes.subarray(0, byteOffset).toString('utf8').length;
+/**
+ * Parses the PL/pgSQL bodies of the DO blocks and CREATE FUNCTION/PROCEDURE statements in
+ * `sql` with PostgreSQL's PL/pgSQL parser: `{ plpgsql_funcs: [{ PLpgSQL_function: ... }] }`.
+ * Throws `SqlSyntaxError` when a body does not parse.
+ */
+export async function parsePlPgSql(sql: string): Promise<{ plpgsql_funcs?: unknown[] }> {
+  await loadSqlParser();
+  return callParser(() => parsePlPgSQLSync(sql) as { plpgsql_funcs?: unknown[] });
+}
+
+/** Options of `splitSqlStatements`. */
+export interface SplitOptions {
+  /**
+   * `throw` (default): a text the parser cannot read throws `SqlSyntaxError`. `keep`: the text
+   * is split the way psql splits a file, each statement is parsed on its own, and one that
+   * does not parse is returned with `kind: 'Unparsed'` and its `parseError`.
+   */
+  unparsable?: 'throw' | 'keep';
 }
 
 /**
  * Splits SQL into its top-level statements using PostgreSQL's parser, so `;` inside strings,
  * dollar-quoted bodies and comments is handled exactly as the server would. Comment-only
- * input gives an empty list. Throws `SqlSyntaxError` when the SQL does not parse.
+ * input gives an empty list. Throws `SqlSyntaxError` when the SQL does not parse, unless
+ * `unparsable: 'keep'`.
  */
-export async function splitSqlStatements(sql: string): Promise<SqlStatement[]> {
-  const result = await parseSql(sql);
-  const toChar = byteToCharOffsets(sql);
-  const totalBytes = Buffer.byteLength(sql, 'utf8');
+export async function splitSqlStatements(sql: string, options: SplitOptions = {}): Promise<SqlStatement[]> {
+  await loadSqlParser();
+  const tokens = lexSql(sql);
+  let result: ParseResult;
+  try {
+    result = parseLoaded(sql);
+  } catch (error) {
+    if (options.unparsable !== 'keep' || !(error instanceof SqlSyntaxError)) throw error;
+    return splitStatementByStatement(sql, tokens);
+  }
+  return statementsOf(sql, result, tokens);
+}
+
+// The parser's statements, each trimmed to its first and last token: the parser's span starts
+// right after the previous `;`, so it includes the whitespace and comments before it.
+function statementsOf(sql: string, result: ParseResult, tokens: readonly SqlToken[]): SqlStatement[] {
+  const offsets = textOffsets(sql);
+  const totalBytes = offsets.byteLength;
+  const code = tokens.filter((token) => !isComment(token));
+  let next = 0;
   return (result.stmts ?? []).map((raw) => {
     const byteStart = raw.stmt_location ?? 0;
     // stmt_len 0 (omitted) means "to the end of the input".
     const byteEnd = raw.stmt_len ? byteStart + raw.stmt_len : totalBytes;
-    const rawStart = toChar(byteStart);
-    const rawText = sql.slice(rawStart, toChar(byteEnd));
-    // The parser's span starts right after the previous `;`, so it includes leading
-    // whitespace and comments; the statement proper starts at its first real token.
-    const leading = leadingTriviaLength(rawText);
-    const text = rawText.slice(leading).trimEnd();
-    const start = rawStart + leading;
+    const spanStart = offsets.charOfByte(byteStart);
+    const spanEnd = offsets.charOfByte(byteEnd);
+    while (next < code.length && (code[next] as SqlToken).start < spanStart) next++;
+    let last = next;
+    while (last < code.length && (code[last] as SqlToken).end <= spanEnd) last++;
+    const start = code[next]?.start ?? spanStart;
+    const end = last > next ? (code[last - 1] as SqlToken).end : spanEnd;
+    next = last;
     const node = (raw.stmt ?? {}) as SqlNode;
     return {
-      sql: text,
+      sql: sql.slice(start, end),
       node,
       kind: Object.keys(node)[0] ?? 'Unknown',
       start,
-      end: start + text.length,
-      line: sql.slice(0, start).split('\n').length,
+      end,
+      line: offsets.lineOfChar(start),
     };
   });
 }
 
-// Length of the whitespace and comments at the start of a statement's span.
-function leadingTriviaLength(text: string): number {
-  let index = 0;
-  for (;;) {
-    const rest = text.slice(index);
-    const match = /^(?:\s+|--[^\n]*(?:\n|$))/.exec(rest);
-    if (match) {
-      index += match[0].length;
-      continue;
-    }
-    if (rest.startsWith('/*')) {
-      index += blockCommentLength(rest);
-      continue;
-    }
-    return index;
-  }
-}
-
-// PostgreSQL block comments nest.
-function blockCommentLength(text: string): number {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text.startsWith('/*', i)) {
-      depth++;
-      i++;
-    } else if (text.startsWith('*/', i)) {
-      depth--;
-      i++;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return text.length;
-}
-
-/**
- * Runs PostgreSQL's lexer over SQL and returns its tokens, comments included, with
- * character offsets and the exact text of the input. Used to find `-- migrate:up` markers
- * and other comment directives without being fooled by strings or dollar-quoted bodies.
- */
-export async function scanSql(sql: string): Promise<SqlToken[]> {
-  await loadSqlParser();
-  // The common case: no token spans a line, so the lexer can read the text as it is. This also
-  // keeps "--" comments short: masked (below), a comment runs to the end of the input, and
-  // libpg-query cuts a token's text at about 1 KB, breaking its JSON for any longer file.
-  if (!isBlank(sql)) {
+function splitStatementByStatement(sql: string, tokens: readonly SqlToken[]): SqlStatement[] {
+  const offsets = textOffsets(sql);
+  return splitStatementSpans(tokens).flatMap(({ start, end }): SqlStatement[] => {
+    const text = sql.slice(start, end);
     try {
-      return scanUnmasked(sql);
-    } catch {
-      // A string, block comment or dollar-quoted body spans lines: scan a masked copy instead.
+      const statements = statementsOf(text, parseLoaded(text), lexSql(text));
+      // Parser locations count from the start of the text parsed; make them the input's.
+      const byteShift = offsets.byteOfChar(start);
+      return statements.map((statement) => ({
+        ...statement,
+        node: shiftLocations(statement.node, byteShift) as SqlNode,
+        start: statement.start + start,
+        end: statement.end + start,
+        line: offsets.lineOfChar(statement.start + start),
+      }));
+    } catch (error) {
+      if (!(error instanceof SqlSyntaxError)) throw error;
+      return [
+        {
+          sql: text,
+          node: {},
+          kind: 'Unparsed',
+          start,
+          end,
+          line: offsets.lineOfChar(start),
+          parseError: error.parserMessage,
+        },
+      ];
     }
-  }
-  return scanMasked(sql);
-}
-
-function scanUnmasked(sql: string): SqlToken[] {
-  const toChar = byteToCharOffsets(sql);
-  const result = callParser(() => scanSync(sql));
-  return result.tokens.map((token) => {
-    const start = toChar(token.start);
-    const end = toChar(token.end);
-    return { tokenName: token.tokenName, text: sql.slice(start, end), start, end };
   });
 }
 
-function scanMasked(sql: string): SqlToken[] {
-  const tokens: SqlToken[] = [];
-  let offset = 0;
-  while (offset < sql.length) {
-    const rest = sql.slice(offset);
-    if (isBlank(rest)) break;
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
-    const masked = rest.replace(/[\u0000-\u001f]/g, ' ');
-    const toChar = byteToCharOffsets(rest);
-    const result = callParser(() => scanSync(masked));
-    let restart: number | undefined;
-    for (const token of result.tokens) {
-      const start = toChar(token.start);
-      let end = toChar(token.end);
-      if (token.tokenName === 'SQL_COMMENT') {
-        const lineEnd = rest.slice(start, end).search(/[\r\n]/);
-        if (lineEnd !== -1) {
-          end = start + lineEnd;
-          restart = end;
-        }
-      }
-      tokens.push({
-        tokenName: token.tokenName,
-        text: rest.slice(start, end),
-        start: offset + start,
-        end: offset + end,
-      });
-      if (restart !== undefined) break;
-    }
-    if (restart === undefined) break;
-    offset += restart;
-  }
-  return tokens;
+function shiftLocations(value: unknown, shift: number): unknown {
+  if (Array.isArray(value)) return value.map((item) => shiftLocations(item, shift));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [
+      key,
+      key === 'location' && typeof field === 'number' && field >= 0
+        ? field + shift
+        : shiftLocations(field, shift),
+    ]),
+  );
+}
+
+/**
+ * Reads SQL into its tokens, comments included, with character offsets and the exact text of
+ * the input, by PostgreSQL's lexical rules (see `lexSql`). Used to find `-- migrate:up`
+ * markers and other comment directives without being fooled by strings or dollar-quoted
+ * bodies. Never fails: an unterminated string runs to the end of the input.
+ */
+export async function scanSql(sql: string): Promise<SqlToken[]> {
+  return lexSql(sql);
 }

@@ -29,18 +29,27 @@ describe('close()', () => {
   test('refuses new work with PoolClosedError, lets in-flight work finish, then closes every connection', async () => {
     const { p, applicationName } = pool({ min: 2 });
     await p.ready();
-    const inFlight = p.query<{ done: boolean }>('SELECT true AS done, pg_sleep(0.3)');
-    await running(applicationName, 'pg_sleep(0.3)');
+    // The in-flight query waits on a lock the test holds, so it is still running for as long
+    // as the test needs, however slow the machine.
+    const LOCK = 7_301;
+    const inFlight = await withAdmin(async (admin) => {
+      await admin.query('SELECT pg_advisory_lock($1)', [LOCK]);
+      const query = p.query<{ done: boolean }>('SELECT true AS done, pg_advisory_xact_lock($1)', [LOCK]);
+      await running(applicationName, 'pg_advisory_xact_lock');
 
-    const closing = p.close({ timeoutMs: 20_000 });
-    expect(p.closed).toBe(true);
-    await expect(p.query('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
-    await expect(p.connect()).rejects.toBeInstanceOf(PoolClosedError);
-    await expect(p.knex.raw('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
-    await expect(p.ready()).rejects.toBeInstanceOf(PoolClosedError);
+      const closing = p.close({ timeoutMs: 20_000 });
+      expect(p.closed).toBe(true);
+      await expect(p.query('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
+      await expect(p.connect()).rejects.toBeInstanceOf(PoolClosedError);
+      await expect(p.knex.raw('SELECT 1')).rejects.toBeInstanceOf(PoolClosedError);
+      await expect(p.ready()).rejects.toBeInstanceOf(PoolClosedError);
 
-    expect((await inFlight).rows[0]?.done).toBe(true);
-    await closing;
+      await admin.query('SELECT pg_advisory_unlock($1)', [LOCK]);
+      return { query, closing };
+    });
+
+    expect((await inFlight.query).rows[0]?.done).toBe(true);
+    await inFlight.closing;
     expect(p.stats()).toMatchObject({ total: 0, idle: 0, active: 0 });
     expect(await withAdmin((admin) => backendsOf(admin, applicationName))).toEqual([]);
   });

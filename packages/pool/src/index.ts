@@ -11,3 +11,4 @@ export {
   resolvePoolConfig,
 } from './pool-config.js';
 export { ClientReleasedError, PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+export { poolOfKnex } from './pool-of-knex.js';

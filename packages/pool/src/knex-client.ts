@@ -6,6 +6,7 @@ import { ambientConnectionOf, getAmbientConnection } from './ambient-connection.
 import type { Pool } from './pool.js';
 import type { CheckedOutClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
+import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
 import type { StatementTracing } from './statement-tracing.js';
 
@@ -129,10 +130,12 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     }
   }
 
-  return knex({
+  const instance = knex({
     ...options,
     client: StrataKnexClient as unknown as typeof knex.Client,
     // Put SQL text, never bound values, on driver errors; typed errors carry neither.
     compileSqlOnError: false,
   });
+  registerPoolKnex(instance, source.pool);
+  return instance;
 }

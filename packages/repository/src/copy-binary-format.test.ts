@@ -1,3 +1,4 @@
+import { createTestDatabase, type TestDatabase } from '@strata/local-postgres/test-database';
 import { createPool, type Pool } from '@strata/pool';
 import { withTransaction } from '@strata/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,6 @@ import { BaseModel } from './base-model.js';
 import { binaryFieldWriter } from './copy-binary-format.js';
 import { createRepository } from './create-repository.js';
 import { countStatements } from './test-support/count-statements.js';
-import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 
 // Every type with a binary writer, in a table written by COPY and one written by INSERT.
 const COLUMNS = `seq int not null, small int2, regular int4, big int8, ratio float8, amount numeric,
@@ -23,7 +23,7 @@ let database: TestDatabase;
 let pool: Pool;
 
 beforeAll(async () => {
-  database = await createTestDatabase('copy_binary');
+  database = await createTestDatabase({ prefix: 'repository_copy_binary' });
   pool = createPool({ connectionString: database.url, max: 2, min: 1, pingAfterIdle: 0 });
   await pool.ready();
   await pool.query(`create table copied (id bigserial primary key, ${COLUMNS});

@@ -1,9 +1,9 @@
+import { escapeIdentifier, quoteQualifiedName } from '@strata/errors';
 import { type BinaryFieldWriter, binaryFieldWriter, copyBinaryChunks } from './copy-binary-format.js';
 import { copyChunks } from './copy-chunks.js';
 import { COPY_NULL, type CopyFieldEncoder, CopyValueError, copyFieldEncoder } from './copy-text-format.js';
 import { InvalidRowsError } from './repository-errors.js';
 import { assertRowFields } from './row-fields.js';
-import { quoteIdentifier } from './sql-identifier.js';
 import type { ColumnDescription } from './table-description.js';
 
 /** A column of a bulk insert: where its values come from. */
@@ -80,9 +80,10 @@ export class CopyRows {
    * `format: 'text'` forces the text format.
    */
   copy(ids?: { column: ColumnDescription; values: readonly unknown[] }, format?: 'text'): CopyStatement {
-    const names = this.#columns.map((entry) => quoteIdentifier(entry.column.name));
-    if (ids) names.push(quoteIdentifier(ids.column.name));
-    const target = `copy ${quoteIdentifier(this.#table)} (${names.join(', ')}) from stdin`;
+    // Column names come from the catalog; the table name from the model, so it is validated.
+    const names = this.#columns.map((entry) => escapeIdentifier(entry.column.name));
+    if (ids) names.push(escapeIdentifier(ids.column.name));
+    const target = `copy ${quoteQualifiedName(this.#table)} (${names.join(', ')}) from stdin`;
     const idWriter = ids ? binaryFieldWriter(ids.column.type) : undefined;
     if (format !== 'text' && this.#binaryWriters && (!ids || idWriter)) {
       const writers = idWriter ? [...this.#binaryWriters, idWriter] : this.#binaryWriters;

@@ -1,9 +1,9 @@
+import { createTestDatabase, type TestDatabase } from '@strata/local-postgres/test-database';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFromStdin } from './copy-from-stdin.js';
 import { CopyValueError, copyFieldEncoder, escapeCopyText } from './copy-text-format.js';
 import type { ColumnKind } from './table-description.js';
-import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 
 const TRICKY_TEXT = [
   'he said "hi"',
@@ -40,7 +40,7 @@ let database: TestDatabase;
 let client: pg.Client;
 
 beforeAll(async () => {
-  database = await createTestDatabase('copy_format');
+  database = await createTestDatabase({ prefix: 'repository_copy_format' });
   client = new pg.Client({ connectionString: database.url });
   await client.connect();
   const columns = COLUMNS.map((column) => `${column.name} ${column.type}`).join(', ');

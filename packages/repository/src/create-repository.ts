@@ -1,5 +1,7 @@
 import type { Model, ModelClass } from 'objection';
-import { Repository, type RepositoryOptions, type RepositoryPool } from './repository.js';
+import type { RepositoryPool } from './model-table.js';
+import { Repository } from './repository.js';
+import type { RepositoryOptions } from './repository-options.js';
 
 /**
  * A repository for `model` on `pool`, for when no methods of your own are needed:

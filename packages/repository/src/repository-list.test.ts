@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepository } from './create-repository.js';
-import type { ListOptions, Repository } from './repository.js';
+import type { Repository } from './repository.js';
 import { FieldNotAllowedError, InvalidCursorError, InvalidQueryError } from './repository-errors.js';
+import type { ListOptions } from './repository-list.js';
 import { createTestPool, Order, type TestPool, User } from './test-support/fixtures.js';
 
 let db: TestPool;

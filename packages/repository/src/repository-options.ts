@@ -1,5 +1,7 @@
 import { InvalidConfigError } from '@strata/errors';
+import type { Model } from 'objection';
 import { z } from 'zod';
+import type { FieldOf } from './model-types.js';
 
 const fieldList = z.array(z.string().min(1, 'must be a non-empty field name')).readonly();
 
@@ -35,13 +37,25 @@ export const repositoryOptionsSchema = z
     message: 'must not exceed maxPageSize',
   });
 
-export type RepositoryOptions = z.input<typeof repositoryOptionsSchema>;
+/** Repository options as the schema takes them, field lists as plain strings. */
+export type RawRepositoryOptions = z.input<typeof repositoryOptionsSchema>;
 export type ResolvedRepositoryOptions = z.output<typeof repositoryOptionsSchema>;
+
+/** Options of a repository, with field lists checked against the model's fields. */
+export interface RepositoryOptions<M extends Model>
+  extends Omit<RawRepositoryOptions, 'sortable' | 'filterable' | 'writable'> {
+  /** Fields `list()` may sort by; the id always may. */
+  sortable?: readonly FieldOf<M>[];
+  /** Fields `list()` and `findOne()` may filter on; the id always may. */
+  filterable?: readonly FieldOf<M>[];
+  /** Fields the write methods accept; when omitted, any column of the table. */
+  writable?: readonly FieldOf<M>[];
+}
 
 /** Validates repository options, throwing one InvalidConfigError that names every bad field. */
 export function parseRepositoryOptions(
   subject: string,
-  options: RepositoryOptions,
+  options: RawRepositoryOptions,
 ): ResolvedRepositoryOptions {
   const result = repositoryOptionsSchema.safeParse(options);
   if (!result.success) {

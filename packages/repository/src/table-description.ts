@@ -1,4 +1,4 @@
-import { quoteIdentifier } from './sql-identifier.js';
+import { quoteQualifiedName } from '@strata/errors';
 
 /** How a column's values are written in COPY text and bound in INSERTs. */
 export type ColumnKind = 'json' | 'array' | 'bytea' | 'timestamptz' | 'timestamp' | 'date' | 'other';
@@ -46,7 +46,7 @@ export async function describeTable(
   tableName: string,
   idColumn: string,
 ): Promise<TableDescription> {
-  const { rows } = await query(DESCRIBE, [quoteIdentifier(tableName), idColumn]);
+  const { rows } = await query(DESCRIBE, [quoteQualifiedName(tableName), idColumn]);
   const columns = new Map<string, ColumnDescription>();
   let idSequence: string | null = null;
   let idSequenceIncrement = 1;

@@ -1,8 +1,8 @@
 import { startPostgres } from '@strata/local-postgres';
+import { dropDatabase } from '@strata/local-postgres/test-database';
 import { createMigrator } from '@strata/migrate';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { withAdminConnection } from './admin-connection.js';
 import { createTemplateDatabase } from './template-database.js';
 import {
   loadTestingConfigFile,
@@ -65,10 +65,7 @@ export function createGlobalSetup(config?: TestingConfig) {
     project.provide('strataTemplateDatabase', resolved.templateDatabase);
     project.provide('strataPoolOptions', resolved.pool);
     return async () => {
-      await withAdminConnection(server.connectionString, async (client) => {
-        await client.query(`alter database ${resolved.templateDatabase} with is_template false`);
-        await client.query(`drop database if exists ${resolved.templateDatabase} with (force)`);
-      }).catch(() => undefined);
+      await dropDatabase(resolved.templateDatabase, server.connectionString).catch(() => undefined);
       await server.stop();
     };
   };

@@ -1,6 +1,5 @@
-import { withAdminConnection } from './admin-connection.js';
-import { assertDatabaseName } from './database-name.js';
-import { databaseUrl } from './database-url.js';
+import { createTestDatabase, dropDatabase, withAdminConnection } from '@strata/local-postgres/test-database';
+import { assertDatabaseName, quoteDatabaseName } from './database-name.js';
 
 export interface CreateTemplateDatabaseOptions {
   /** A URL of the server (any database on it). */
@@ -18,17 +17,15 @@ export interface CreateTemplateDatabaseOptions {
  */
 export async function createTemplateDatabase(options: CreateTemplateDatabaseOptions): Promise<string> {
   const name = assertDatabaseName(options.name);
-  await withAdminConnection(options.serverUrl, async (client) => {
-    await client.query(`alter database ${name} with is_template false`).catch(() => undefined);
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  });
-  const connectionString = databaseUrl(options.serverUrl, name);
-  await options.migrate(connectionString);
-  await withAdminConnection(options.serverUrl, async (client) => {
-    await client.query(`alter database ${name} with is_template true allow_connections false`);
+  await dropDatabase(name, options.serverUrl);
+  const { url } = await createTestDatabase({ serverUrl: options.serverUrl, name });
+  await options.migrate(url);
+  await withAdminConnection(async (client) => {
+    await client.query(
+      `alter database ${quoteDatabaseName(name)} with is_template true allow_connections false`,
+    );
     // Sessions the migration left open would block every clone.
     await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
-  });
-  return connectionString;
+  }, options.serverUrl);
+  return url;
 }

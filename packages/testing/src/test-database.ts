@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { withAdminConnection } from './admin-connection.js';
+import { createTestDatabase as createServerDatabase } from '@strata/local-postgres/test-database';
 import { assertDatabaseName } from './database-name.js';
-import { databaseUrl } from './database-url.js';
 
 export interface CreateTestDatabaseOptions {
   /** A URL of the server (any database on it). */
@@ -26,21 +24,10 @@ export interface TestDatabase {
  * other's rows.
  */
 export async function createTestDatabase(options: CreateTestDatabaseOptions): Promise<TestDatabase> {
-  const name = assertDatabaseName(options.name ?? `strata_test_${randomBytes(5).toString('hex')}`);
-  const template = options.template === undefined ? undefined : assertDatabaseName(options.template);
-  await withAdminConnection(options.serverUrl, (client) =>
-    client.query(template ? `create database ${name} template ${template}` : `create database ${name}`),
-  );
-  let dropped = false;
-  return {
-    name,
-    connectionString: databaseUrl(options.serverUrl, name),
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await withAdminConnection(options.serverUrl, (client) =>
-        client.query(`drop database if exists ${name} with (force)`),
-      );
-    },
-  };
+  const database = await createServerDatabase({
+    serverUrl: options.serverUrl,
+    name: options.name === undefined ? undefined : assertDatabaseName(options.name),
+    template: options.template === undefined ? undefined : assertDatabaseName(options.template),
+  });
+  return { name: database.name, connectionString: database.url, drop: () => database.drop() };
 }

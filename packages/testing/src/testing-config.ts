@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidConfigError } from '@strata/errors';
 import { z } from 'zod';
+import { DATABASE_NAME_PATTERN } from './database-name.js';
 
 const fn = <T>() => z.custom<T>((value) => typeof value === 'function', 'must be a function');
 
@@ -22,7 +23,7 @@ export const testingConfigSchema = z.strictObject({
   /** The template database's name. */
   templateDatabase: z
     .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier')
+    .regex(DATABASE_NAME_PATTERN, 'must be a lower-case identifier')
     .default('strata_template'),
   /** Extra PostgreSQL settings for the server the harness starts (ignored for a URL from the environment). */
   serverSettings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),

@@ -3,7 +3,7 @@ import type { Pool } from '@strata/pool';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { withAdvisoryLock } from './advisory-lock.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { AdvisoryLockUnavailableError } from './transaction-errors.js';
 import { withTransaction } from './with-transaction.js';
 

@@ -2,8 +2,8 @@ import { AsyncResource } from 'node:async_hooks';
 import type { Pool } from '@strata/pool';
 import { Model } from 'objection';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createBarrier } from './testing/barrier.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createBarrier } from './test-support/barrier.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { currentTransaction, withTransaction } from './with-transaction.js';
 
 class Note extends Model {
@@ -45,6 +45,26 @@ describe('ambient transaction', () => {
       expect(await BoundNote.query().resultSize()).toBe(3);
       throw new Error('roll everything back');
     }).catch(() => {});
+    expect((await pool.query('SELECT count(*)::int AS n FROM notes')).rows[0]).toEqual({ n: 0 });
+  });
+
+  test("withTransaction(pool.knex, fn) is the pool's transaction: pool.query inside sees its uncommitted rows and rolls back with it", async () => {
+    const seen: Record<string, unknown> = {};
+    const run = withTransaction(pool.knex, async (tx) => {
+      seen.ambient = currentTransaction(pool) === tx && currentTransaction(pool.knex) === tx;
+      await pool.knex('notes').insert({ body: 'knex' });
+      await pool.query("INSERT INTO notes (body) VALUES ('raw')");
+      seen.samePid = (await pidOf(pool)) === (await pidOf(tx));
+      const { rows } = await pool.query<{ body: string }>('SELECT body FROM notes ORDER BY body');
+      seen.bodies = rows.map((row) => row.body);
+      // Nested on the pool itself, it is a savepoint of the same transaction.
+      await withTransaction(pool, (inner) => {
+        seen.depth = inner.depth;
+      });
+      throw new Error('roll everything back');
+    });
+    await expect(run).rejects.toThrow('roll everything back');
+    expect(seen).toEqual({ ambient: true, samePid: true, bodies: ['knex', 'raw'], depth: 1 });
     expect((await pool.query('SELECT count(*)::int AS n FROM notes')).rows[0]).toEqual({ n: 0 });
   });
 

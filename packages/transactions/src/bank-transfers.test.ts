@@ -1,7 +1,7 @@
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createBarrier } from './testing/barrier.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createBarrier } from './test-support/barrier.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import type { RetryInfo } from './transaction-options.js';
 import { withTransaction } from './with-transaction.js';
 

@@ -1,5 +1,6 @@
 import { mapDatabaseError } from '@strata/errors';
 import { getAmbientConnection, type Pool, type QueryResult, runWithConnection } from '@strata/pool';
+import { type KnexClientInternals, knexClientOf, type PgConnection } from './knex-client-internals.js';
 import type { NetworkAddress } from './network-address.js';
 
 /** The Knex type of the pool's shared instance (Strata takes it from @strata/pool). */
@@ -65,23 +66,6 @@ export function poolSource(pool: Pool): ConnectionSource {
   return source;
 }
 
-/** The parts of Knex's client a Knex-backed transaction uses (`pg` dialect). */
-export interface KnexClientInternals {
-  config: { client?: unknown; connection?: unknown };
-  connectionSettings?: { host?: string; port?: number | string; connectionString?: string } | string;
-  transacting?: boolean;
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<unknown>;
-  transaction(container: unknown, config: object | undefined, outerTx: unknown): unknown;
-}
-
-/** A raw `pg` client as Knex's PostgreSQL dialect hands it out. */
-export interface PgConnection {
-  query(text: string, values?: readonly unknown[]): Promise<QueryResult<Record<string, unknown>>>;
-  end(): Promise<void>;
-  __knex__disposed?: unknown;
-}
-
 /**
  * The source for a Knex instance (PostgreSQL dialect). Connections come from the Knex
  * instance's own pool. While a transaction is open, queries through that Knex instance in
@@ -94,7 +78,7 @@ export function knexSource(
 ): ConnectionSource {
   let source = sources.get(knex);
   if (!source) {
-    const client = knex.client as unknown as KnexClientInternals;
+    const client = knexClientOf(knex);
     const pooled = hookKnexClient(knex, client, currentConnection);
     source = {
       target: knex,

@@ -1,5 +1,6 @@
 export { type AdvisoryLockKey, type AdvisoryLockOptions, withAdvisoryLock } from './advisory-lock.js';
 export type { Knex, Queryable } from './connection-source.js';
+export { type KnexClientInternals, knexClientOf, type PgConnection } from './knex-client-internals.js';
 export { LongTransactionWarning } from './long-transaction-warning.js';
 export { updateWithVersion, type VersionedUpdate } from './optimistic-lock.js';
 export type { Transaction } from './transaction.js';

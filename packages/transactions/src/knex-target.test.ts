@@ -1,7 +1,7 @@
 import knexFactory from 'knex';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Knex } from './connection-source.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { currentTransaction, withTransaction } from './with-transaction.js';
 
 // A Knex instance with its own (tarn) pool, not a Strata pool: withTransaction works on it too.

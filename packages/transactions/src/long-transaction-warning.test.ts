@@ -1,7 +1,7 @@
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LongTransactionWarning } from './long-transaction-warning.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { withTransaction } from './with-transaction.js';
 
 let db: TestDatabase;

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { NetworkCallInTransactionError } from './transaction-errors.js';
 import { defaultNetworkGuard } from './transaction-options.js';
 import { withTransaction } from './with-transaction.js';
@@ -110,6 +111,35 @@ describe('network guard', () => {
     );
     await expect(viaSocket).rejects.toMatchObject({ code: 'NETWORK_CALL_IN_TRANSACTION', via: 'net' });
     expect(requests).toEqual([]);
+  });
+
+  test('raw tls.connect is caught before the handshake starts', async () => {
+    const viaTls = withTransaction(
+      pool,
+      () =>
+        new Promise((resolve, reject) => {
+          const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () =>
+            resolve(socket.end()),
+          );
+          socket.on('error', reject);
+        }),
+    );
+    await expect(viaTls).rejects.toMatchObject({ code: 'NETWORK_CALL_IN_TRANSACTION', via: 'net', port });
+    expect(requests).toEqual([]);
+  });
+
+  test('a socket opened outside any transaction is left alone', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end('GET /outside HTTP/1.0\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toContain('200 OK');
+    expect(requests).toEqual(['/outside']);
   });
 
   test('sockets to the database server itself are allowed', async () => {

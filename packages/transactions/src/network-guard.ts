@@ -1,4 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
+import net from 'node:net';
 import type { NetworkCallInTransactionError } from './transaction-errors.js';
 
 /** How an outbound call was made. */
@@ -35,26 +36,28 @@ interface ClientRequestLike {
 }
 
 interface SocketLike {
-  connecting?: boolean;
-  connect(...args: unknown[]): unknown;
   destroy(error: Error): void;
 }
 
 let currentTransaction: (() => GuardedTransaction | undefined) | undefined;
 
 /**
- * Subscribes, once per process, to the diagnostics channels Node publishes for outbound
- * I/O: `undici:request:create` (global fetch and undici), `http.client.request.start`
- * (http/https) and `net.client.socket` (net.connect, used by most other clients). A
- * subscriber runs synchronously in the caller's async context, which is how the call is
- * tied to the transaction open there. Raw `tls.connect` publishes nothing and is not seen.
+ * Watches, once per process, every way Node opens an outbound connection:
+ * `undici:request:create` (global fetch and undici) and `http.client.request.start`
+ * (http/https) on their diagnostics channels, and `net.Socket.prototype.connect`, which
+ * net.connect, tls.connect and most other clients end in. A subscriber or the wrapped
+ * method runs synchronously in the caller's async context, which is how the call is tied
+ * to the transaction open there. Sockets are watched by wrapping `connect` rather than
+ * through the `net.client.socket` channel because Node 26 publishes that channel from
+ * inside `connect()`, after the target is out of reach; the wrapper sees the target on
+ * every Node line.
  */
 export function installNetworkGuard(lookup: () => GuardedTransaction | undefined): void {
   if (currentTransaction) return;
   currentTransaction = lookup;
   diagnosticsChannel.subscribe('undici:request:create', onUndiciRequest);
   diagnosticsChannel.subscribe('http.client.request.start', onHttpRequest);
-  diagnosticsChannel.subscribe('net.client.socket', onSocket);
+  guardSocketConnect();
 }
 
 function onUndiciRequest(message: unknown): void {
@@ -86,24 +89,21 @@ function onHttpRequest(message: unknown): void {
   if (error) request.destroy(error);
 }
 
-function onSocket(message: unknown): void {
-  const transaction = currentTransaction?.();
-  if (!transaction) return;
-  const socket = (message as { socket: SocketLike }).socket;
-  if (socket.connecting) return; // Published after connect() on some future Node: nothing safe to do.
-  // net.connect() publishes, then calls socket.connect() with the target. Intercept that one
-  // call to see the target and, when it is refused, fail the socket before anything is sent.
-  const connect = socket.connect;
-  socket.connect = function interceptedConnect(this: SocketLike, ...args: unknown[]) {
-    socket.connect = connect;
+function guardSocketConnect(): void {
+  const connect = net.Socket.prototype.connect as (this: SocketLike, ...args: unknown[]) => unknown;
+  // Replaces the method once; the check is one AsyncLocalStorage read per connect, and
+  // sockets opened outside a transaction (the pool's own among them) go straight through.
+  net.Socket.prototype.connect = function guardedConnect(this: SocketLike, ...args: unknown[]) {
+    const transaction = currentTransaction?.();
+    if (!transaction) return Reflect.apply(connect, this, args);
     const target = connectTarget(args);
     const error = target ? transaction.inspectNetworkCall({ ...target, via: 'net' }) : undefined;
     if (!error) return Reflect.apply(connect, this, args);
-    // Destroy on a later turn: callers (http.Agent, undici) attach their error listeners
-    // after net.connect() returns.
-    setImmediate(() => socket.destroy(error));
-    return socket;
-  };
+    // Nothing is sent: connect never runs. Destroy on a later turn, because callers
+    // (http.Agent, undici) attach their error listeners after net.connect() returns.
+    setImmediate(() => this.destroy(error));
+    return this;
+  } as typeof net.Socket.prototype.connect;
 }
 
 function connectTarget(args: unknown[]): { host: string; port: number | undefined } | undefined {

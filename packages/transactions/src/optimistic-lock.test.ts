@@ -2,7 +2,7 @@ import { InvalidConfigError } from '@strata/errors';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { updateWithVersion } from './optimistic-lock.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { OptimisticLockError } from './transaction-errors.js';
 import { withTransaction } from './with-transaction.js';
 
@@ -79,17 +79,42 @@ describe('updateWithVersion', () => {
     ).rejects.toBeInstanceOf(OptimisticLockError);
   });
 
-  test('identifiers must be plain names (never escaped) and the version column cannot be set by hand', async () => {
-    const attempt = updateWithVersion(pool, {
-      table: 'docs; DROP TABLE docs',
+  test('any name PostgreSQL takes is quoted, so a mixed-case or $-containing table works', async () => {
+    await pool.query(
+      'CREATE TABLE "Order$Items" ("Id" int PRIMARY KEY, "Sku" text NOT NULL, "Version" int NOT NULL DEFAULT 1)',
+    );
+    await pool.query(`INSERT INTO "Order$Items" ("Id", "Sku") VALUES (1, 'a-1')`);
+    const updated = await updateWithVersion(pool, {
+      table: 'public.Order$Items',
       id: 1,
       expectedVersion: 1,
-      set: { 'title"': 'x', version: 9 },
-      idColumn: 'id',
+      set: { Sku: 'b-2' },
+      idColumn: 'Id',
+      versionColumn: 'Version',
+    });
+    expect(updated).toEqual({ Id: 1, Sku: 'b-2', Version: 2 });
+  });
+
+  test('names carrying SQL stay names, invalid ones are refused, and the version column cannot be set by hand', async () => {
+    await expect(
+      updateWithVersion(pool, {
+        table: 'docs; DROP TABLE docs',
+        id: 1,
+        expectedVersion: 1,
+        set: { title: 'x' },
+      }),
+    ).rejects.toMatchObject({ sqlState: '42P01' });
+    const attempt = updateWithVersion(pool, {
+      table: 'a.b.c',
+      id: 1,
+      expectedVersion: 1,
+      set: { '': 'x', version: 9 },
+      idColumn: 'x'.repeat(64),
     });
     const error = (await attempt.catch((e: unknown) => e)) as InvalidConfigError;
     expect(error).toBeInstanceOf(InvalidConfigError);
-    expect(error.issues.map((issue) => issue.path)).toEqual(['table', 'set.title"', 'set.version']);
+    expect(error.issues.map((issue) => issue.path)).toEqual(['table', 'idColumn', 'set.', 'set.version']);
+    expect(error.message).toContain('at most 63 bytes');
     expect(await read()).toMatchObject({ title: 'draft' });
   });
 });

@@ -1,7 +1,7 @@
 import { InvalidConfigError } from '@strata/errors';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { ConcurrentSavepointError, TransactionAbortedError } from './transaction-errors.js';
 import { withTransaction } from './with-transaction.js';
 

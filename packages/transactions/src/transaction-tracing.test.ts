@@ -1,8 +1,8 @@
 import type { Pool } from '@strata/pool';
 import { captureTelemetry, type TelemetryCapture } from '@strata/telemetry/testing';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { createBarrier } from './testing/barrier.js';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createBarrier } from './test-support/barrier.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { withTransaction } from './with-transaction.js';
 
 let db: TestDatabase;

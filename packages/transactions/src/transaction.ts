@@ -1,6 +1,7 @@
 import { DatabaseError, mapDatabaseError } from '@strata/errors';
 import type { QueryResult } from '@strata/pool';
-import type { ConnectionSource, Knex, KnexClientInternals, Lease } from './connection-source.js';
+import type { ConnectionSource, Knex, Lease } from './connection-source.js';
+import { type KnexClientInternals, knexClientOf } from './knex-client-internals.js';
 import {
   matchesAddress,
   type NetworkAddress,
@@ -255,7 +256,7 @@ function abortedOr(error: unknown): unknown {
 function bindKnex(tx: TransactionContext): Knex {
   const source = tx.attemptState.source.knex;
   const bound = source.withUserParams({ ...(source.userParams ?? {}) });
-  const client = bound.client as unknown as KnexClientInternals;
+  const client = knexClientOf(bound);
   const { acquireConnection, releaseConnection } = client;
   client.acquireConnection = function (this: KnexClientInternals) {
     if (!tx.isOpen) return Promise.reject(new TransactionClosedError());

@@ -1,7 +1,7 @@
 import { InvalidConfigError, SerializationFailureError, StatementTimeoutError } from '@strata/errors';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import type { Transaction } from './transaction.js';
 import {
   AfterCommitHookError,

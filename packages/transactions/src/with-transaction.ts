@@ -1,13 +1,7 @@
 import { ConnectionError, mapDatabaseError, StrataError } from '@strata/errors';
-import type { Pool } from '@strata/pool';
-import {
-  type ConnectionSource,
-  type Knex,
-  knexSource,
-  type PgConnection,
-  poolSource,
-  RAW,
-} from './connection-source.js';
+import { type Pool, poolOfKnex } from '@strata/pool';
+import { type ConnectionSource, type Knex, knexSource, poolSource, RAW } from './connection-source.js';
+import type { PgConnection } from './knex-client-internals.js';
 import { watchTransactionDuration } from './long-transaction-warning.js';
 import { installNetworkGuard } from './network-guard.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -142,7 +136,11 @@ function start<T>(
 
 /** The connection source for a pool or Knex instance. */
 export function sourceFor(target: TransactionTarget): ConnectionSource {
-  if (isKnex(target)) return knexSource(target, currentKnexConnection);
+  if (isKnex(target)) {
+    // A pool's own Knex is the pool: its transaction makes pool.query ambient too.
+    const pool = poolOfKnex(target);
+    return pool ? poolSource(pool) : knexSource(target, currentKnexConnection);
+  }
   if (isPool(target)) return poolSource(target);
   if (target instanceof TransactionContext) return target.attemptState.source;
   throw new TypeError('Expected a Strata pool (createPool), a Knex instance, or a Transaction.');

@@ -1,5 +1,4 @@
 import type { CliConfig } from '../config/cli-config.js';
-import type { ConfigFlags } from '../config/resolve-config.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { CliIo, Output } from '../output/output.js';
 
@@ -7,8 +6,11 @@ import type { CliIo, Output } from '../output/output.js';
 export interface CommandContext {
   io: CliIo;
   output: Output;
-  /** Resolves the configuration (defaults, config file, environment, these flags) and registers its secrets. */
-  config(flags: ConfigFlags): Promise<CliConfig>;
+  /**
+   * Resolves the configuration (defaults, config file, environment, and the settings the
+   * command's flags give) and registers its secrets.
+   */
+  config(): Promise<CliConfig>;
 }
 
 /**

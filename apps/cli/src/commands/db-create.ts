@@ -5,56 +5,23 @@ import { connectMaintenance } from '../database/maintenance-connection.js';
 import { requireDatabaseUrl, shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-
-export interface DbFlags {
-  config?: string;
-  databaseUrl?: string;
-  json?: boolean;
-  ifNotExists?: boolean;
-  ifExists?: boolean;
-  force?: boolean;
-  yes?: boolean;
-}
-
-const databaseFlags = (flags: DbFlags) => ({
-  config: flags.config,
-  values: { databaseUrl: flags.databaseUrl },
-  labels: { databaseUrl: '--database-url' },
-});
+import type { DbCreateFlags, DbDropFlags } from './db-create-options.js';
 
 /**
  * `strata db create`: creates the database the URL names, connected to the same server's
  * maintenance database. An existing database is an error unless `--if-not-exists`.
  */
-export async function dbCreate(context: CommandContext, flags: DbFlags): Promise<CommandOutcome> {
-  const config = await context.config(databaseFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
+export async function dbCreate(context: CommandContext, flags: DbCreateFlags): Promise<CommandOutcome> {
+  const databaseUrl = requireDatabaseUrl(await context.config());
   const name = databaseNameOf(databaseUrl);
-  const admin = await connectMaintenance(databaseUrl, 'strata-cli', name);
-  let created = false;
-  try {
-    const { rows } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (rows.length === 0) {
-      await admin.query(`create database ${quoteDatabaseName(name)}`);
-      created = true;
-    } else if (!flags.ifNotExists) {
-      throw new StrataError(
-        'DATABASE_EXISTS',
-        `Database "${name}" already exists. Pass --if-not-exists to accept that.`,
-      );
-    }
-  } finally {
-    await admin.end();
+  const created = await runUnless('exists', databaseUrl, name, `create database ${quoteDatabaseName(name)}`);
+  if (!created && !flags.ifNotExists) {
+    throw new StrataError(
+      'DATABASE_EXISTS',
+      `Database "${name}" already exists. Pass --if-not-exists to accept that.`,
+    );
   }
-  return {
-    exitCode: EXIT_CODES.ok,
-    document: { database: shownUrl(databaseUrl), name, created },
-    render(output) {
-      output.line(
-        created ? `${output.colours.green('created')} database ${name}` : `Database ${name} already exists.`,
-      );
-    },
-  };
+  return outcome(databaseUrl, name, 'created', created, `Database ${name} already exists.`);
 }
 
 /**
@@ -62,36 +29,61 @@ export async function dbCreate(context: CommandContext, flags: DbFlags): Promise
  * first (DROP DATABASE ... WITH (FORCE)); `--if-exists` accepts a missing one. Without
  * `--yes` nothing happens (exit 2).
  */
-export async function dbDrop(context: CommandContext, flags: DbFlags): Promise<CommandOutcome> {
-  const config = await context.config(databaseFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
+export async function dbDrop(context: CommandContext, flags: DbDropFlags): Promise<CommandOutcome> {
+  const databaseUrl = requireDatabaseUrl(await context.config());
   const name = databaseNameOf(databaseUrl);
   if (!flags.yes) {
     throw new UsageError(`Refusing to drop database "${name}" without --yes.`);
   }
+  const dropped = await runUnless(
+    'missing',
+    databaseUrl,
+    name,
+    `drop database ${quoteDatabaseName(name)}${flags.force ? ' with (force)' : ''}`,
+  );
+  if (!dropped && !flags.ifExists) {
+    throw new StrataError(
+      'DATABASE_MISSING',
+      `Database "${name}" does not exist. Pass --if-exists to accept that.`,
+    );
+  }
+  return outcome(databaseUrl, name, 'dropped', dropped, `Database ${name} does not exist.`);
+}
+
+/**
+ * Runs `statement` on the server's maintenance database unless database `name` already is
+ * in the state it would bring about (`exists` for a create, `missing` for a drop); true when
+ * it ran.
+ */
+async function runUnless(
+  state: 'exists' | 'missing',
+  databaseUrl: string,
+  name: string,
+  statement: string,
+): Promise<boolean> {
   const admin = await connectMaintenance(databaseUrl, 'strata-cli', name);
-  let dropped = false;
   try {
     const { rows } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (rows.length > 0) {
-      await admin.query(`drop database ${quoteDatabaseName(name)}${flags.force ? ' with (force)' : ''}`);
-      dropped = true;
-    } else if (!flags.ifExists) {
-      throw new StrataError(
-        'DATABASE_MISSING',
-        `Database "${name}" does not exist. Pass --if-exists to accept that.`,
-      );
-    }
+    if (rows.length > 0 === (state === 'exists')) return false;
+    await admin.query(statement);
+    return true;
   } finally {
     await admin.end();
   }
+}
+
+function outcome(
+  databaseUrl: string,
+  name: string,
+  action: 'created' | 'dropped',
+  done: boolean,
+  otherwise: string,
+): CommandOutcome {
   return {
     exitCode: EXIT_CODES.ok,
-    document: { database: shownUrl(databaseUrl), name, dropped },
+    document: { database: shownUrl(databaseUrl), name, [action]: done },
     render(output) {
-      output.line(
-        dropped ? `${output.colours.green('dropped')} database ${name}` : `Database ${name} does not exist.`,
-      );
+      output.line(done ? `${output.colours.green(action)} database ${name}` : otherwise);
     },
   };
 }

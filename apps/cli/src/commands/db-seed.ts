@@ -5,11 +5,6 @@ import { readSeedFiles, runModuleSeed, runSqlSeed } from '../database/seed-files
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, plural } from '../output/format.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import type { DbFlags } from './db-create.js';
-
-export interface DbSeedFlags extends DbFlags {
-  dir?: string;
-}
 
 /**
  * `strata db seed [--dir seeds]`: runs every seed file in name order: `.sql` files each in
@@ -17,12 +12,8 @@ export interface DbSeedFlags extends DbFlags {
  * call (nothing records them), so write them to be re-runnable (`ON CONFLICT DO NOTHING`).
  * Stops at the first failure, naming the file.
  */
-export async function dbSeed(context: CommandContext, flags: DbSeedFlags): Promise<CommandOutcome> {
-  const config = await context.config({
-    config: flags.config,
-    values: { databaseUrl: flags.databaseUrl, seedsDir: flags.dir },
-    labels: { databaseUrl: '--database-url', seedsDir: '--dir' },
-  });
+export async function dbSeed(context: CommandContext): Promise<CommandOutcome> {
+  const config = await context.config();
   const databaseUrl = requireDatabaseUrl(config);
   const files = await readSeedFiles(config.seedsDir);
   const output = context.output;

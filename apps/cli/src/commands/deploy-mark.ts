@@ -1,23 +1,17 @@
-import { requireDatabaseUrl, shownUrl } from '../database/require-database-url.js';
+import { shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatTime } from '../output/format.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-import { openMigrator, withMigrator } from './open-migrator.js';
+import { withMigrator } from './with-migrator.js';
 
 /**
  * `strata deploy mark <release>`: records that `release` of the application is deployed,
  * opening the deploy gate for contracts whose earlier phases were applied before it.
  */
-export async function deployMark(
-  context: CommandContext,
-  release: string,
-  flags: MigrateFlags,
-): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
-  const migrator = await openMigrator(config, { connectionString: databaseUrl });
-  const deploy = await withMigrator(migrator, (m) => m.markDeploy(release));
+export async function deployMark(context: CommandContext, release: string): Promise<CommandOutcome> {
+  const { databaseUrl, result: deploy } = await withMigrator(context, {}, (migrator) =>
+    migrator.markDeploy(release),
+  );
   return {
     exitCode: EXIT_CODES.ok,
     document: { database: shownUrl(databaseUrl), deploy },

@@ -6,14 +6,7 @@ import { readServerFacts } from '../doctor/server-facts.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, severityLabel } from '../output/format.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-
-export interface DoctorFlags {
-  config?: string;
-  databaseUrl?: string;
-  poolMax?: number;
-  instances?: number;
-  json?: boolean;
-}
+import type { DoctorFlags } from './doctor-options.js';
 
 const timeout = (milliseconds: number): string => (milliseconds === 0 ? 'off' : formatDuration(milliseconds));
 
@@ -24,11 +17,7 @@ const timeout = (milliseconds: number): string => (milliseconds === 0 ? 'off' : 
  * Exit 1 when a problem is an error (or the connection fails), 0 with warnings only.
  */
 export async function doctor(context: CommandContext, flags: DoctorFlags): Promise<CommandOutcome> {
-  const config = await context.config({
-    config: flags.config,
-    values: { databaseUrl: flags.databaseUrl, poolMax: flags.poolMax },
-    labels: { databaseUrl: '--database-url', poolMax: '--pool-max' },
-  });
+  const config = await context.config();
   const databaseUrl = requireDatabaseUrl(config);
   const instances = flags.instances ?? 1;
   const client = await connect(databaseUrl, 'strata-doctor');

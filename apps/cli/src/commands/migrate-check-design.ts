@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { checkDesign, readSchemaDesign } from '@strata/migrate';
 import { UsageError } from '../cli-errors.js';
-import { EXIT_CODES } from '../exit-codes.js';
 import { plural } from '../output/format.js';
+import { checkOutcome } from './check-outcome.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
 import { readMigrationTexts } from './read-migration-texts.js';
 
 /**
@@ -15,11 +14,8 @@ import { readMigrationTexts } from './read-migration-texts.js';
  * `--design` (or designFile / STRATA_DESIGN_FILE) it uses `schema_design.md` in the working
  * directory, else in the migrations folder. Needs no database. Exit 3 on any finding.
  */
-export async function migrateCheckDesign(
-  context: CommandContext,
-  flags: MigrateFlags,
-): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags({ ...flags, databaseUrl: undefined }));
+export async function migrateCheckDesign(context: CommandContext): Promise<CommandOutcome> {
+  const config = await context.config();
   const designFile =
     config.designFile ??
     [path.join(context.io.cwd, 'schema_design.md'), path.join(config.migrationsDir, 'schema_design.md')].find(
@@ -38,8 +34,8 @@ export async function migrateCheckDesign(
   );
   const planned = design.entries.filter((entry) => entry.kind === 'migration').length;
   const gates = design.entries.length - planned;
-  return {
-    exitCode: findings.length > 0 ? EXIT_CODES.blocked : EXIT_CODES.ok,
+  return checkOutcome({
+    blocking: findings.length > 0,
     document: {
       design: designFile,
       directory: config.migrationsDir,
@@ -47,15 +43,11 @@ export async function migrateCheckDesign(
       gates,
       findings,
     },
-    render(output) {
-      const c = output.colours;
-      for (const finding of findings) {
-        const where = finding.designLine === undefined ? '' : c.dim(` (design line ${finding.designLine})`);
-        output.line(`${c.red(finding.kind)} ${c.bold(finding.fileName)}${where}: ${finding.message}`);
-      }
-      if (findings.length > 0) output.line();
-      const summary = `${designFile}: ${plural(planned, 'planned migration')}, ${plural(gates, 'deploy gate')}; ${plural(findings.length, 'finding')}.`;
-      output.line(findings.length > 0 ? c.red(summary) : c.green(summary));
+    findings,
+    show(finding, c) {
+      const where = finding.designLine === undefined ? '' : c.dim(` (design line ${finding.designLine})`);
+      return [`${c.red(finding.kind)} ${c.bold(finding.fileName)}${where}: ${finding.message}`];
     },
-  };
+    summary: `${designFile}: ${plural(planned, 'planned migration')}, ${plural(gates, 'deploy gate')}; ${plural(findings.length, 'finding')}.`,
+  });
 }

@@ -1,14 +1,10 @@
 import type { MigratorEvent } from '@strata/migrate';
-import { requireDatabaseUrl, shownUrl } from '../database/require-database-url.js';
+import { shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, plural } from '../output/format.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-import { openMigrator, withMigrator } from './open-migrator.js';
-
-export interface MigrateDownFlags extends MigrateFlags {
-  to?: string;
-}
+import type { MigrateDownFlags } from './migrate-down-options.js';
+import { withMigrator } from './with-migrator.js';
 
 /**
  * `strata migrate down [--to <seq|name>]`: rolls back the last applied migration, or every
@@ -17,8 +13,6 @@ export interface MigrateDownFlags extends MigrateFlags {
  * backup). Nothing runs when any target would be refused.
  */
 export async function migrateDown(context: CommandContext, flags: MigrateDownFlags): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
   const output = context.output;
   const onEvent = (event: MigratorEvent): void => {
     if (output.json || event.type !== 'rollback-done') return;
@@ -27,8 +21,9 @@ export async function migrateDown(context: CommandContext, flags: MigrateDownFla
       `${event.action === 'noop' ? c.yellow('un-recorded') : c.green('rolled back')} ${event.name} ${c.dim(formatDuration(event.durationMs))}`,
     );
   };
-  const migrator = await openMigrator(config, { connectionString: databaseUrl, onEvent });
-  const result = await withMigrator(migrator, (m) => m.down(flags.to === undefined ? {} : { to: flags.to }));
+  const { config, databaseUrl, result } = await withMigrator(context, { onEvent }, (migrator) =>
+    migrator.down(flags.to === undefined ? {} : { to: flags.to }),
+  );
   return {
     exitCode: EXIT_CODES.ok,
     document: {

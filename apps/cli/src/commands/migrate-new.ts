@@ -1,13 +1,7 @@
 import { createMigrator } from '@strata/migrate';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-
-export interface MigrateNewFlags extends MigrateFlags {
-  scope: string;
-  phase: 'expand' | 'backfill' | 'validate' | 'contract';
-  ext?: 'sql' | 'ts' | 'js';
-}
+import type { MigrateNewFlags } from './migrate-new-options.js';
 
 // `newMigration` only writes a file, but createMigrator wants a database target. Nothing
 // connects to this one: a reserved `.invalid` host (RFC 2606) that could never resolve.
@@ -23,7 +17,7 @@ export async function migrateNew(
   description: string[],
   flags: MigrateNewFlags,
 ): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags({ ...flags, databaseUrl: undefined }));
+  const config = await context.config();
   const migrator = createMigrator({ directory: config.migrationsDir, connectionString: UNUSED_DATABASE });
   let created: Awaited<ReturnType<typeof migrator.newMigration>>;
   try {
@@ -31,7 +25,7 @@ export async function migrateNew(
       scope: flags.scope,
       phase: flags.phase,
       description: description.join(' '),
-      extension: flags.ext ?? 'sql',
+      extension: flags.ext,
     });
   } finally {
     await migrator.close();

@@ -1,27 +1,21 @@
-import { requireDatabaseUrl, shownUrl } from '../database/require-database-url.js';
+import { shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { plural } from '../output/format.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-import { openMigrator, withMigrator } from './open-migrator.js';
-
-export interface MigratePlanFlags extends MigrateFlags {
-  postDeploy?: boolean;
-}
+import type { MigratePlanFlags } from './migrate-plan-options.js';
+import { withMigrator } from './with-migrator.js';
 
 /**
  * `strata migrate plan`: what `migrate up` (with `--post-deploy`, what `up --post-deploy`)
  * would run, in order, with its SQL; and what it would not run, and why. Reads only.
  */
 export async function migratePlan(context: CommandContext, flags: MigratePlanFlags): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
-  const migrator = await openMigrator(config, {
-    connectionString: databaseUrl,
-    designFile: config.designFile,
-  });
   const postDeploy = flags.postDeploy === true;
-  const plan = await withMigrator(migrator, (m) => m.plan({ postDeploy }));
+  const {
+    config,
+    databaseUrl,
+    result: plan,
+  } = await withMigrator(context, { designGates: true }, (migrator) => migrator.plan({ postDeploy }));
   return {
     exitCode: EXIT_CODES.ok,
     document: {

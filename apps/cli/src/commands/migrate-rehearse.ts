@@ -1,20 +1,10 @@
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, plural, severityLabel } from '../output/format.js';
 import type { Progress } from '../output/progress-bar.js';
-import { renderTable } from '../output/table.js';
 import { lockModeSql } from '../rehearsal/lock-modes.js';
-import { type CloneMode, type RehearsalProgress, rehearse } from '../rehearsal/rehearse.js';
+import { type RehearsalProgress, rehearse } from '../rehearsal/rehearse.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-
-export interface MigrateRehearseFlags extends MigrateFlags {
-  rows?: number;
-  maxBlockingMs?: number;
-  sampleIntervalMs?: number;
-  clone?: CloneMode;
-  baseline?: string;
-  keep?: boolean;
-}
+import type { MigrateRehearseFlags } from './migrate-rehearse-options.js';
 
 /**
  * `strata migrate rehearse --rows N`: applies the pending migrations one by one in a
@@ -26,23 +16,7 @@ export async function migrateRehearse(
   context: CommandContext,
   flags: MigrateRehearseFlags,
 ): Promise<CommandOutcome> {
-  const rehearsal: Record<string, unknown> = {
-    rows: flags.rows,
-    maxBlockingMs: flags.maxBlockingMs,
-    sampleIntervalMs: flags.sampleIntervalMs,
-  };
-  const config = await context.config(
-    migrateConfigFlags(flags, {
-      values: {
-        rehearsal: Object.fromEntries(Object.entries(rehearsal).filter(([, value]) => value !== undefined)),
-      },
-      labels: {
-        'rehearsal.rows': '--rows',
-        'rehearsal.maxBlockingMs': '--max-blocking-ms',
-        'rehearsal.sampleIntervalMs': '--sample-interval-ms',
-      },
-    }),
-  );
+  const config = await context.config();
   const output = context.output;
   let bar: Progress | undefined;
   let stage: RehearsalProgress['stage'] | undefined;
@@ -60,7 +34,7 @@ export async function migrateRehearse(
     report = await rehearse({
       config,
       target: config.databaseUrl,
-      clone: flags.clone ?? 'replay',
+      clone: flags.clone,
       baseline: flags.baseline,
       rows: config.rehearsal.rows,
       maxBlockingMs: config.rehearsal.maxBlockingMs,
@@ -87,37 +61,31 @@ export async function migrateRehearse(
         output.line(c.yellow(`  ${table.table}: ${table.note}`));
       }
       output.line();
-      if (report.migrations.length === 0) {
-        output.line('No pending migration to rehearse.');
-      } else {
-        output.line(
-          renderTable(
-            [
-              { heading: 'SEQ', align: 'right' },
-              { heading: 'MIGRATION' },
-              { heading: 'TOOK', align: 'right' },
-              { heading: 'STRONGEST LOCK' },
-              { heading: 'HELD', align: 'right' },
-              { heading: 'ROWS REWRITTEN', align: 'right' },
-              { heading: 'VERDICT' },
-            ],
-            report.migrations.map((migration) => [
-              String(migration.seq),
-              migration.name,
-              formatDuration(migration.durationMs),
-              migration.strongestLock
-                ? `${lockModeSql(migration.strongestLock.mode)} on ${migration.strongestLock.relation}`
-                : c.dim('none seen'),
-              migration.strongestLock ? formatDuration(migration.strongestLock.heldMs) : '-',
-              String(migration.rowsRewritten),
-              severityLabel(c, migration.verdict),
-            ]),
-            c.bold,
-          ),
-        );
-        for (const migration of report.migrations) {
-          for (const reason of migration.reasons) output.line(`  ${migration.name}: ${reason}`);
-        }
+      output.table(
+        [
+          { heading: 'SEQ', align: 'right' },
+          { heading: 'MIGRATION' },
+          { heading: 'TOOK', align: 'right' },
+          { heading: 'STRONGEST LOCK' },
+          { heading: 'HELD', align: 'right' },
+          { heading: 'ROWS REWRITTEN', align: 'right' },
+          { heading: 'VERDICT' },
+        ],
+        report.migrations.map((migration) => [
+          String(migration.seq),
+          migration.name,
+          formatDuration(migration.durationMs),
+          migration.strongestLock
+            ? `${lockModeSql(migration.strongestLock.mode)} on ${migration.strongestLock.relation}`
+            : c.dim('none seen'),
+          migration.strongestLock ? formatDuration(migration.strongestLock.heldMs) : '-',
+          String(migration.rowsRewritten),
+          severityLabel(c, migration.verdict),
+        ]),
+        'No pending migration to rehearse.',
+      );
+      for (const migration of report.migrations) {
+        for (const reason of migration.reasons) output.line(`  ${migration.name}: ${reason}`);
       }
       for (const skipped of report.notRehearsed) {
         output.line(c.dim(`  not rehearsed: ${skipped.name}: ${skipped.reason}`));

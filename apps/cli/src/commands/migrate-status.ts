@@ -1,24 +1,20 @@
-import { requireDatabaseUrl, shownUrl } from '../database/require-database-url.js';
+import { shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, formatTime, plural, stateLabel } from '../output/format.js';
-import { renderTable } from '../output/table.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-import { openMigrator, withMigrator } from './open-migrator.js';
+import { withMigrator } from './with-migrator.js';
 
 /**
  * `strata migrate status`: every migration with its state (applied, pending, blocked and
  * why), checksum, and when and by whom it was applied; and the recorded deploys. Exit 1 when
  * an applied migration's file changed or disappeared.
  */
-export async function migrateStatus(context: CommandContext, flags: MigrateFlags): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
-  const migrator = await openMigrator(config, {
-    connectionString: databaseUrl,
-    designFile: config.designFile,
-  });
-  const report = await withMigrator(migrator, (m) => m.status());
+export async function migrateStatus(context: CommandContext): Promise<CommandOutcome> {
+  const {
+    config,
+    databaseUrl,
+    result: report,
+  } = await withMigrator(context, { designGates: true }, (migrator) => migrator.status());
   const problems = report.migrations.filter(
     (migration) => migration.checksum === 'changed' || migration.checksum === 'missing-file',
   );
@@ -37,39 +33,33 @@ export async function migrateStatus(context: CommandContext, flags: MigrateFlags
       const c = output.colours;
       output.line(`${c.bold('Migrations')} ${config.migrationsDir} ${c.dim(`on ${shownUrl(databaseUrl)}`)}`);
       output.line();
-      if (report.migrations.length === 0) {
-        output.line('No migrations yet. Create one with `strata migrate new`.');
-      } else {
-        output.line(
-          renderTable(
-            [
-              { heading: 'SEQ', align: 'right' },
-              { heading: 'SCOPE' },
-              { heading: 'PHASE' },
-              { heading: 'STATE' },
-              { heading: 'CHECKSUM' },
-              { heading: 'APPLIED' },
-              { heading: 'TOOK', align: 'right' },
-              { heading: 'MIGRATION' },
-            ],
-            report.migrations.map((migration) => [
-              String(migration.seq).padStart(3, '0'),
-              migration.scope,
-              migration.phase,
-              stateLabel(c, migration.state),
-              migration.checksum === null
-                ? '-'
-                : migration.checksum === 'ok'
-                  ? c.green('ok')
-                  : c.red(migration.checksum),
-              formatTime(migration.appliedAt),
-              formatDuration(migration.durationMs),
-              migration.fileName ?? migration.name,
-            ]),
-            c.bold,
-          ),
-        );
-      }
+      output.table(
+        [
+          { heading: 'SEQ', align: 'right' },
+          { heading: 'SCOPE' },
+          { heading: 'PHASE' },
+          { heading: 'STATE' },
+          { heading: 'CHECKSUM' },
+          { heading: 'APPLIED' },
+          { heading: 'TOOK', align: 'right' },
+          { heading: 'MIGRATION' },
+        ],
+        report.migrations.map((migration) => [
+          String(migration.seq).padStart(3, '0'),
+          migration.scope,
+          migration.phase,
+          stateLabel(c, migration.state),
+          migration.checksum === null
+            ? '-'
+            : migration.checksum === 'ok'
+              ? c.green('ok')
+              : c.red(migration.checksum),
+          formatTime(migration.appliedAt),
+          formatDuration(migration.durationMs),
+          migration.fileName ?? migration.name,
+        ]),
+        'No migrations yet. Create one with `strata migrate new`.',
+      );
       const notes = report.migrations.filter((migration) => migration.reason !== null);
       if (notes.length > 0) {
         output.line();

@@ -1,15 +1,11 @@
 import type { MigratorEvent, UpResult } from '@strata/migrate';
-import { requireDatabaseUrl, shownUrl } from '../database/require-database-url.js';
+import { shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, plural } from '../output/format.js';
 import type { Progress } from '../output/progress-bar.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { type MigrateFlags, migrateConfigFlags } from './migrate-flags.js';
-import { openMigrator, withMigrator } from './open-migrator.js';
-
-export interface MigrateUpFlags extends MigrateFlags {
-  postDeploy?: boolean;
-}
+import type { MigrateUpFlags } from './migrate-up-options.js';
+import { withMigrator } from './with-migrator.js';
 
 type LintWarning = Extract<MigratorEvent, { type: 'lint-warning' }>;
 
@@ -20,8 +16,6 @@ type LintWarning = Extract<MigratorEvent, { type: 'lint-warning' }>;
  * deploy gate or schema_design.md, or when the linter finds errors (nothing is applied then).
  */
 export async function migrateUp(context: CommandContext, flags: MigrateUpFlags): Promise<CommandOutcome> {
-  const config = await context.config(migrateConfigFlags(flags));
-  const databaseUrl = requireDatabaseUrl(config);
   const output = context.output;
   const postDeploy = flags.postDeploy === true;
   const warnings: LintWarning[] = [];
@@ -74,22 +68,22 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
         break;
     }
   };
-  const migrator = await openMigrator(config, {
-    connectionString: databaseUrl,
-    designFile: config.designFile,
-    onEvent,
-  });
-  const result: UpResult = await withMigrator(migrator, async (m) => {
-    if (output.interactive) {
-      const planned = await m.plan({ postDeploy });
-      if (planned.migrations.length > 0) progress = output.progress('migrate up', planned.migrations.length);
-    }
-    try {
-      return await m.up({ postDeploy });
-    } finally {
-      progress?.stop();
-    }
-  });
+  const { config, databaseUrl, result } = await withMigrator(
+    context,
+    { designGates: true, onEvent },
+    async (migrator): Promise<UpResult> => {
+      if (output.interactive) {
+        const planned = await migrator.plan({ postDeploy });
+        if (planned.migrations.length > 0)
+          progress = output.progress('migrate up', planned.migrations.length);
+      }
+      try {
+        return await migrator.up({ postDeploy });
+      } finally {
+        progress?.stop();
+      }
+    },
+  );
   const gated = result.blocked.filter(
     (entry) => entry.blockedBy === 'deploy-gate' || entry.blockedBy === 'guard',
   );

@@ -49,15 +49,3 @@ async function registerLoaderFor(directory: string): Promise<void> {
     // A missing folder is reported by the migrator, with its own message.
   }
 }
-
-/** Runs `work` with a migrator and always closes it. */
-export async function withMigrator<T>(
-  migrator: Migrator,
-  work: (migrator: Migrator) => Promise<T>,
-): Promise<T> {
-  try {
-    return await work(migrator);
-  } finally {
-    await migrator.close();
-  }
-}

@@ -1,8 +1,8 @@
-import { redactConnectionString } from '@strata/errors';
+import { quoteIdentifier, redactConnectionString } from '@strata/errors';
 import { UsageError } from '../cli-errors.js';
 
-// Database names the CLI creates, drops or clones: letters, digits, `_` and `-`, as
-// PostgreSQL's 63-byte identifier limit allows. Anything else is refused, never quoted through.
+// Database names the CLI creates, drops or clones: letters, digits, `_` and `-`, at most 63
+// (ASCII, so bytes too). A policy on top of quoting: anything else is refused.
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/;
 
 /** The database a URL points at. Throws `UsageError` when it has none or one the CLI will not handle. */
@@ -40,8 +40,8 @@ export function passwordOf(connectionString: string): string | undefined {
   }
 }
 
-/** A double-quoted identifier for a name that passed `databaseNameOf`'s allowlist. */
+/** A database name checked against `databaseNameOf`'s allowlist, quoted by @strata/errors. */
 export const quoteDatabaseName = (name: string): string => {
   if (!DATABASE_NAME.test(name)) throw new UsageError(`Refusing the database name "${name}".`);
-  return `"${name}"`;
+  return quoteIdentifier(name);
 };

@@ -46,4 +46,11 @@ describe('Output', () => {
       expect(other.stderr).toEqual([]);
     }
   });
+
+  test('a table of results, or the line saying there is nothing when there are no rows', () => {
+    const { output, stdout } = capture(false, false);
+    output.table([{ heading: 'SEQ', align: 'right' }, { heading: 'NAME' }], [['1', 'a']], 'Nothing yet.');
+    output.table([{ heading: 'SEQ' }], [], 'Nothing yet.');
+    expect(stdout).toEqual(['SEQ  NAME\n───  ────\n  1  a\n', 'Nothing yet.\n']);
+  });
 });

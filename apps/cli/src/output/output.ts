@@ -1,6 +1,7 @@
 import { createColors } from 'picocolors';
 import { coloursEnabled } from './colour-support.js';
 import { createProgressBar, type Progress, silentProgress } from './progress-bar.js';
+import { renderTable, type TableColumn } from './table.js';
 
 /** A stream `strata` writes to: stdout or stderr of the process, or a test's capture. */
 export interface OutputStream {
@@ -62,6 +63,11 @@ export class Output {
   /** A line of results on stdout. */
   line(text = ''): void {
     this.io.stdout.write(`${this.redact(text)}\n`);
+  }
+
+  /** A table of results on stdout (`renderTable`, headings in bold), or the line `empty` when there are no rows. */
+  table(columns: readonly TableColumn[], rows: readonly (readonly string[])[], empty: string): void {
+    this.line(rows.length === 0 ? empty : renderTable(columns, rows, this.colours.bold));
   }
 
   /** A diagnostic line on stderr (errors, warnings, notes that are not the result). */

@@ -1,4 +1,4 @@
-import { quoteIdentifier } from './quote-identifier.js';
+import { escapeIdentifier } from '@strata/errors';
 import { syntheticValue } from './synthetic-value.js';
 import type { TableInfo } from './table-catalog.js';
 
@@ -40,7 +40,7 @@ export function fillStatement(table: TableInfo, filled: ReadonlySet<number>, min
       return;
     }
     const alias = `fk${index}`;
-    const parentColumns = foreignKey.parentColumns.map(quoteIdentifier);
+    const parentColumns = foreignKey.parentColumns.map(escapeIdentifier);
     ctes.push(
       `${alias} as (select ${parentColumns.map((column, i) => `${column} as c${i}`).join(', ')}, row_number() over () as rn from ${foreignKey.parent} where ${parentColumns.map((column) => `${column} is not null`).join(' and ')})`,
       `${alias}n as (select greatest(count(*), 1) as n from ${alias})`,
@@ -48,7 +48,7 @@ export function fillStatement(table: TableInfo, filled: ReadonlySet<number>, min
     joins.push(`cross join ${alias}n left join ${alias} on ${alias}.rn = ((g - 1) % ${alias}n.n) + 1`);
     foreignKey.columns.forEach((name, i) => {
       const column = columns.find((candidate) => candidate.name === name);
-      targets.push(quoteIdentifier(name));
+      targets.push(escapeIdentifier(name));
       values.push(`${alias}.c${i}${column ? `::${column.typeSql}` : ''}`);
     });
     fromParents.push(foreignKey.parent);
@@ -73,7 +73,7 @@ export function fillStatement(table: TableInfo, filled: ReadonlySet<number>, min
       nulled.push(column.name);
       continue;
     }
-    targets.push(quoteIdentifier(column.name));
+    targets.push(escapeIdentifier(column.name));
     values.push(value);
   }
 

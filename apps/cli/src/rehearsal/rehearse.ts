@@ -4,17 +4,19 @@ import {
   type BlockedMigration,
   type MigrationFile,
   type Migrator,
-  type MigratorEvent,
+  type PlannedMigration,
   readMigrationDirectory,
 } from '@strata/migrate';
 import { UsageError } from '../cli-errors.js';
 import { openMigrator } from '../commands/open-migrator.js';
 import type { CliConfig } from '../config/cli-config.js';
-import { connect } from '../database/connect.js';
+import { connect, type SqlClient } from '../database/connect.js';
 import { databaseNameOf } from '../database/database-url.js';
+import { DeployGateOpener } from './deploy-gate-opener.js';
 import { type FilledTable, fillTables } from './fill-tables.js';
 import { lockRank } from './lock-modes.js';
 import { LockSampler, type LockWindow } from './lock-sampler.js';
+import { MigratorSteering } from './migrator-steering.js';
 import { judgeMigration, type ObservedLock, type Verdict, worstVerdict } from './rehearsal-verdict.js';
 import {
   type ExistingRelation,
@@ -85,9 +87,6 @@ export interface RehearsalReport {
   /** Pending migrations that were not rehearsed, and why. */
   notRehearsed: { name: string; reason: string }[];
 }
-
-// The statuses `planMigrations` blocks with that a recorded deploy would open.
-const GATED = new Set(['deploy-gate']);
 
 /**
  * Rehearses the pending migrations at data volume, in a throwaway database:
@@ -166,28 +165,11 @@ async function rehearseIn(
   progress: (progress: RehearsalProgress) => void,
 ): Promise<Omit<RehearsalReport, 'database'>> {
   const baseline = new Set(baselineNames);
-  let replaying = true;
-  let allowOnly: string | undefined;
-  const events: { startAt?: number; doneAt?: number; transactional?: boolean } = {};
+  const steering = new MigratorSteering(baseline);
   const migrator = await openMigrator(options.config, {
     connectionString: database.connectionString,
-    onEvent: (event: MigratorEvent) => {
-      if (event.type === 'migration-start') {
-        events.startAt = performance.now();
-        events.transactional = event.transactional;
-      } else if (event.type === 'migration-done') {
-        events.doneAt = performance.now();
-      }
-    },
-    extra: {
-      lint: false,
-      appliedBy: 'strata-rehearsal',
-      guard: (file) => {
-        if (replaying)
-          return baseline.has(file.name) ? undefined : 'rehearsal: not part of the current schema';
-        return allowOnly === undefined || file.name === allowOnly ? undefined : 'rehearsal: one at a time';
-      },
-    },
+    onEvent: steering.onEvent,
+    extra: { lint: false, appliedBy: 'strata-rehearsal', guard: steering.guard },
   });
   const stats = await connect(database.connectionString, 'strata-rehearsal');
   const samplerClient = await connect(database.connectionString, 'strata-rehearsal-locks');
@@ -195,7 +177,7 @@ async function rehearseIn(
   try {
     // 1. The current schema.
     if (options.clone === 'replay' && baseline.size > 0) await replayBaseline(migrator, baseline);
-    replaying = false;
+    steering.allowPending();
     const catalog = await readTableCatalog(stats, excluded);
     if (options.clone === 'template' && catalog.length > 0) {
       await stats.query(
@@ -214,68 +196,24 @@ async function rehearseIn(
     const pendingTotal = status.migrations.filter((migration) => migration.state !== 'applied').length;
     const migrations: RehearsedMigration[] = [];
     let notRehearsed: BlockedMigration[] = [];
-    let deploysMarked = 0;
-    let markedSinceApply = false;
+    const gate = new DeployGateOpener(migrator, 'rehearsal-deploy');
     sampler.start();
     for (;;) {
-      allowOnly = undefined;
+      steering.allowPending();
       const plan = await migrator.plan({ postDeploy: true });
       const next = plan.migrations[0];
       if (next === undefined) {
-        if (!markedSinceApply && plan.blocked.some((blocked) => GATED.has(blocked.blockedBy))) {
-          deploysMarked += 1;
-          await migrator.markDeploy(`rehearsal-deploy-${deploysMarked}`);
-          markedSinceApply = true;
-          continue;
-        }
+        if (await gate.open(plan.blocked)) continue;
         notRehearsed = plan.blocked;
         break;
       }
-      markedSinceApply = false;
-      allowOnly = next.name;
+      gate.ran();
       progress({ stage: 'migrate', current: migrations.length + 1, total: pendingTotal, label: next.name });
-      const before = await snapshotRelations(stats, excluded);
-      delete events.startAt;
-      delete events.doneAt;
-      delete events.transactional;
-      const window = sampler.begin();
-      const startedAt = performance.now();
-      let error: string | undefined;
-      let durationMs: number | undefined;
-      try {
-        const result = await migrator.up({ postDeploy: true });
-        durationMs = result.applied[0]?.durationMs;
-      } catch (failure) {
-        error = failure instanceof Error ? failure.message : String(failure);
-      }
-      await sampler.end();
-      const endedAt = performance.now();
-      const after = await snapshotRelations(stats, excluded);
-      const transactional = events.transactional ?? next.transactional;
-      const locks = observedLocks(
-        window,
-        before.relations,
-        transactional ? (events.doneAt ?? endedAt) : undefined,
-      );
-      const rewritten = await rewrittenTables(stats, before, after);
-      const judged = judgeMigration({ locks, rewritten, error }, { maxBlockingMs: options.maxBlockingMs });
-      migrations.push({
-        seq: next.seq,
-        name: next.name,
-        phase: next.phase,
-        transactional,
-        durationMs: durationMs ?? Math.round((events.doneAt ?? endedAt) - (events.startAt ?? startedAt)),
-        strongestLock: locks[0] ?? null,
-        locks,
-        rowsRewritten: rewritten.reduce((sum, table) => sum + table.rows, 0),
-        rewrittenTables: rewritten,
-        verdict: judged.verdict,
-        reasons: judged.reasons,
-        error: error ?? null,
-      });
-      if (error !== undefined) {
+      const rehearsed = await rehearseOne(next, { migrator, steering, stats, sampler, excluded, options });
+      migrations.push(rehearsed);
+      if (rehearsed.error !== null) {
         // Later migrations build on this one; what is left is reported as not rehearsed.
-        allowOnly = undefined;
+        steering.allowPending();
         const rest = await migrator.plan({ postDeploy: true }).catch(() => undefined);
         notRehearsed = [
           ...(rest?.migrations ?? [])
@@ -309,22 +247,69 @@ async function rehearseIn(
 
 /** Applies the baseline migrations, recording deploys where their contracts need one. */
 async function replayBaseline(migrator: Migrator, baseline: ReadonlySet<string>): Promise<void> {
-  let marks = 0;
-  let markedSinceApply = false;
+  const gate = new DeployGateOpener(migrator, 'rehearsal-baseline');
   for (;;) {
     const result = await migrator.up({ postDeploy: true });
-    if (result.applied.length > 0) {
-      markedSinceApply = false;
-      continue;
-    }
-    const gated = result.blocked.some(
-      (blocked) => baseline.has(blocked.name) && GATED.has(blocked.blockedBy),
-    );
-    if (!gated || markedSinceApply) return;
-    marks += 1;
-    await migrator.markDeploy(`rehearsal-baseline-${marks}`);
-    markedSinceApply = true;
+    if (result.applied.length > 0) gate.ran();
+    else if (!(await gate.open(result.blocked.filter((blocked) => baseline.has(blocked.name))))) return;
   }
+}
+
+/** What rehearsing one migration works with. */
+interface RehearsalSession {
+  migrator: Migrator;
+  steering: MigratorSteering;
+  /** The session that snapshots relations; the sampler watches its backend. */
+  stats: SqlClient;
+  sampler: LockSampler;
+  excluded: { schema: string; tables: string[] };
+  options: RehearsalOptions;
+}
+
+/** Applies `next` alone while pg_locks is sampled, and judges what it did. */
+async function rehearseOne(next: PlannedMigration, session: RehearsalSession): Promise<RehearsedMigration> {
+  const { migrator, steering, stats, sampler, excluded } = session;
+  steering.allowOnly(next.name);
+  const before = await snapshotRelations(stats, excluded);
+  const window = sampler.begin();
+  const startedAt = performance.now();
+  let error: string | undefined;
+  let durationMs: number | undefined;
+  try {
+    const result = await migrator.up({ postDeploy: true });
+    durationMs = result.applied[0]?.durationMs;
+  } catch (failure) {
+    error = failure instanceof Error ? failure.message : String(failure);
+  }
+  await sampler.end();
+  const endedAt = performance.now();
+  const after = await snapshotRelations(stats, excluded);
+  const { timing } = steering;
+  const transactional = timing.transactional ?? next.transactional;
+  const locks = observedLocks(
+    window,
+    before.relations,
+    transactional ? (timing.doneAt ?? endedAt) : undefined,
+  );
+  const rewritten = await rewrittenTables(stats, before, after);
+  const judged = judgeMigration(
+    { locks, rewritten, error },
+    { maxBlockingMs: session.options.maxBlockingMs },
+  );
+  return {
+    seq: next.seq,
+    name: next.name,
+    phase: next.phase,
+    transactional,
+    durationMs: durationMs ?? Math.round((timing.doneAt ?? endedAt) - (timing.startAt ?? startedAt)),
+    strongestLock: locks[0] ?? null,
+    locks,
+    rowsRewritten: rewritten.reduce((sum, table) => sum + table.rows, 0),
+    rewrittenTables: rewritten,
+    verdict: judged.verdict,
+    reasons: judged.reasons,
+    error: error ?? null,
+  };
 }
 
 /** The locks seen on relations that existed before the migration: strongest first, tables before indexes, then longest. */

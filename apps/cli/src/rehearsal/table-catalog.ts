@@ -1,5 +1,5 @@
+import { escapeIdentifier } from '@strata/errors';
 import type { SqlClient } from '../database/connect.js';
-import { quoteIdentifier } from './quote-identifier.js';
 
 /** A column of a table to fill, as the catalog describes it. */
 export interface ColumnInfo {
@@ -130,7 +130,7 @@ export async function readTableCatalog(client: SqlClient, excluded: ExcludedTabl
     const oid = Number(table.oid);
     return {
       oid,
-      qualified: `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`,
+      qualified: `${escapeIdentifier(table.schema)}.${escapeIdentifier(table.name)}`,
       display: `${table.schema}.${table.name}`,
       columns: columns
         .filter((column) => Number(column.table_oid) === oid)

@@ -1,10 +1,6 @@
 import { MigrationNameError } from '../migration-errors.js';
-import {
-  MIGRATION_PHASES,
-  type MigrationName,
-  type MigrationPhase,
-  parseMigrationName,
-} from '../migration-name.js';
+import { type MigrationName, parseMigrationName } from '../migration-name.js';
+import { MIGRATION_PHASES, type MigrationPhase } from '../migration-phase.js';
 import type { DesignMigration, SchemaDesign } from './schema-design.js';
 
 /** What is wrong between a design's plan and the migration files. */

@@ -1,11 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { MigrationNameError } from '../migration-errors.js';
-import {
-  MIGRATION_PHASES,
-  type MigrationName,
-  type MigrationPhase,
-  parseMigrationName,
-} from '../migration-name.js';
+import { type MigrationName, parseMigrationName } from '../migration-name.js';
+import { MIGRATION_PHASES, type MigrationPhase } from '../migration-phase.js';
 import { SchemaDesignError } from './schema-design-error.js';
 
 /** A migration the design plans, in the design's order. */

@@ -1,5 +1,5 @@
 import type { Node } from 'libpg-query';
-import type { MigrationPhase } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
 import type { LintRuleId } from './lint-rules.js';
 
 /** One top-level statement of the migration's up section, as the rules see it. */
@@ -30,10 +30,43 @@ export interface NotNullCheck {
   validated: boolean;
 }
 
+/**
+ * A column added to an existing table without a DEFAULT: its existing rows hold NULL until a
+ * backfill fills them, and code that does not know the column inserts NULL unless it gets one.
+ */
+export interface AddedColumn {
+  table: string;
+  column: string;
+  /** The scope of the migration that added it (from the file name), when known. */
+  scope: string | undefined;
+  /** Where it was added, for messages. */
+  file: string;
+  line: number;
+  /** An UPDATE set it, or a backfill migration of its scope ran: existing rows are filled. */
+  filled: boolean;
+  /** ALTER COLUMN ... SET DEFAULT gave it a default for new rows. */
+  hasDefault: boolean;
+}
+
 /** What earlier migrations established; `lintMigrations` carries it from file to file. */
 export interface SchemaKnowledge {
   notNullChecks: NotNullCheck[];
+  addedColumns: AddedColumn[];
 }
+
+/** A lock that blocks writes, taken by an earlier statement of the migration's transaction. */
+export interface HeldLock {
+  table: string;
+  /** e.g. `ACCESS EXCLUSIVE`. */
+  mode: string;
+  /** What took it, for messages: `ADD CONSTRAINT orders_nn on orders`. */
+  what: string;
+  /** Line of the statement that took it. */
+  line: number;
+}
+
+/** An empty `SchemaKnowledge`, for the first migration. */
+export const emptyKnowledge = (): SchemaKnowledge => ({ notNullChecks: [], addedColumns: [] });
 
 /** The state of linting one file, read by the rules and updated after each statement. */
 export interface LintContext {
@@ -46,6 +79,17 @@ export interface LintContext {
   /** Whether an explicit BEGIN is open at this point of the file. */
   inTransaction: boolean;
   knowledge: SchemaKnowledge;
+  /** The migration file, as the caller named it. */
+  file: string;
+  /** The migration's scope (from its file name), when known. */
+  scope: string | undefined;
+  /**
+   * Write-blocking locks the migration's transaction holds at this point. Empty again after
+   * each statement when the migration runs statement by statement (it has a CONCURRENTLY).
+   */
+  heldLocks: HeldLock[];
+  /** Line of the statement being checked. */
+  line: number;
 }
 
 const bareName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);

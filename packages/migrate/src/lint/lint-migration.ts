@@ -1,18 +1,23 @@
 import type { Node } from 'libpg-query';
 import { MigrationNameError } from '../migration-errors.js';
-import { type MigrationPhase, parseMigrationName } from '../migration-name.js';
-import { forbiddenStatementReason } from '../non-transactional-statement.js';
-import { parseSql, type SqlStatement, SqlSyntaxError, splitSqlStatements } from '../sql-parser.js';
+import { parseMigrationName } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
+import { forbiddenStatementReason, nonTransactionalReason } from '../non-transactional-statement.js';
+import { splitSqlStatements } from '../sql-parser.js';
 import { checkBackfillShape } from './backfill-rules.js';
-import type { LintContext, RuleFinding, SchemaKnowledge } from './lint-context.js';
+import { embeddedSql } from './embedded-sql.js';
+import { emptyKnowledge, type LintContext, type RuleFinding, type SchemaKnowledge } from './lint-context.js';
 import { type LintRuleId, type LintSeverity, lintRule } from './lint-rules.js';
 import { checkLocks } from './lock-rules.js';
+import { checkNotNullOnAddedColumns } from './not-null-rules.js';
+import { nodeType } from './parse-tree.js';
 import { checkPhaseFit } from './phase-rules.js';
 import { checkProjectRules } from './project-rules.js';
 import { trackStatement } from './schema-tracking.js';
-import { type SourcePositions, sourcePositions } from './source-position.js';
+import { type SourcePosition, sourcePositions } from './source-position.js';
+import { checkValidateWhileLocked } from './transaction-rules.js';
 import { checkTypes } from './type-rules.js';
-import { type UpSection, upSection } from './up-section.js';
+import { upSection } from './up-section.js';
 import { readWaivers } from './waivers.js';
 
 /** One problem the linter found in a migration file. */
@@ -56,18 +61,27 @@ export interface LintMigrationInput {
  * are left out; malformed or unused waivers are findings themselves. Sorted by line.
  */
 export async function lintMigration(input: LintMigrationInput): Promise<LintFinding[]> {
-  return lintFile(input, { notNullChecks: [] });
+  return lintFile(input, emptyKnowledge());
 }
 
-/** One file for `lintMigrations`. `.ts`/`.js` migrations are skipped: only SQL is linted. */
+/**
+ * One file for `lintMigrations`. Only SQL is linted: a `.ts`/`.js` migration is read for its
+ * name alone (a backfill module counts as the backfill of its scope's new columns).
+ */
 export interface LintMigrationsFile {
   /** The file name or path; its base name must follow `{seq}_{scope}_{phase}_{description}.sql`. */
   file: string;
+  /** The file's text; ignored for `.ts`/`.js` migrations. */
   sql: string;
   /** Overrides the phase read from the file name. */
   phase?: MigrationPhase | undefined;
   /** As in `lintMigration`; overrides `options.existingTables` for this file. */
   existingTables?: Iterable<string> | undefined;
+  /**
+   * The file predates the linter (listed in the migrations folder's baseline): its findings
+   * are not reported, but what it establishes still carries over to later files.
+   */
+  baselined?: boolean | undefined;
 }
 
 export interface LintMigrationsOptions {
@@ -75,34 +89,47 @@ export interface LintMigrationsOptions {
   existingTables?: Iterable<string> | undefined;
 }
 
+const isModule = (file: string): boolean => /\.(?:ts|js)$/.test(file);
+
 /**
  * Lints migrations in sequence order, reading each one's phase from its file name
  * (`invalid-migration-name` when it cannot). What earlier files establish carries over:
  * a CHECK (column IS NOT NULL) validated in one migration makes SET NOT NULL in a later one
- * safe. Pass every migration, applied and pending, so that knowledge is complete.
+ * safe, and a backfill fills the columns added before it. Pass every migration, applied and
+ * pending, so that knowledge is complete.
  */
 export async function lintMigrations(
   files: readonly LintMigrationsFile[],
   options: LintMigrationsOptions = {},
 ): Promise<LintFinding[]> {
-  const knowledge: SchemaKnowledge = { notNullChecks: [] };
+  const knowledge = emptyKnowledge();
   const named = files
-    .filter((file) => !/\.(?:ts|js)$/.test(file.file))
     .map((file, index) => {
       try {
         const name = parseMigrationName(file.file);
-        return { file, index, seq: name.seq, phase: file.phase ?? name.phase, nameError: undefined };
+        const phase = file.phase ?? name.phase;
+        return { file, index, seq: name.seq, scope: name.scope, phase, nameError: undefined };
       } catch (error) {
         if (!(error instanceof MigrationNameError)) throw error;
-        return { file, index, seq: Number.POSITIVE_INFINITY, phase: file.phase, nameError: error };
+        const seq = Number.POSITIVE_INFINITY;
+        return { file, index, seq, scope: undefined, phase: file.phase, nameError: error };
       }
     })
+    .filter((entry) => !(isModule(entry.file.file) && entry.nameError))
     .sort((a, b) => a.seq - b.seq || a.index - b.index);
 
   const findings: LintFinding[] = [];
-  for (const { file, phase, nameError } of named) {
+  for (const { file, phase, scope, nameError } of named) {
+    if (isModule(file.file)) {
+      // The linter cannot read a module; a backfill of the scope is taken to fill its columns.
+      if (phase === 'backfill') {
+        for (const added of knowledge.addedColumns) if (added.scope === scope) added.filled = true;
+      }
+      continue;
+    }
+    const fileFindings: LintFinding[] = [];
     if (nameError) {
-      findings.push(
+      fileFindings.push(
         finding(
           file.file,
           { line: 1, column: 1 },
@@ -111,55 +138,105 @@ export async function lintMigrations(
       );
     }
     const existingTables = file.existingTables ?? options.existingTables;
-    findings.push(...(await lintFile({ file: file.file, phase, sql: file.sql, existingTables }, knowledge)));
+    fileFindings.push(
+      ...(await lintFile({ file: file.file, phase, scope, sql: file.sql, existingTables }, knowledge)),
+    );
+    if (!file.baselined) findings.push(...fileFindings);
   }
   return findings;
 }
 
-type RuleInput = Omit<LintMigrationInput, 'phase'> & { phase: MigrationPhase | undefined };
+type RuleInput = Omit<LintMigrationInput, 'phase'> & {
+  phase: MigrationPhase | undefined;
+  scope?: string | undefined;
+};
+
+interface RawFinding {
+  statementIndex: number;
+  finding: LintFinding;
+  /** Found in the body of a function: reported only when the file may define the function. */
+  inFunctionBody?: boolean;
+}
+
+const DATA_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+function checkStatement(node: Node, context: LintContext): RuleFinding[] {
+  return [
+    ...checkPhaseFit(node, context),
+    ...checkLocks(node, context),
+    ...checkValidateWhileLocked(node, context),
+    ...checkNotNullOnAddedColumns(node, context),
+    ...checkProjectRules(node),
+    ...checkTypes(node),
+    ...checkBackfillShape(node, context),
+  ];
+}
 
 async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<LintFinding[]> {
-  let section: UpSection;
-  let statements: SqlStatement[];
-  try {
-    section = await upSection(input.sql);
-    statements = await splitSqlStatements(section.text);
-  } catch (error) {
-    if (!(error instanceof SqlSyntaxError)) throw error;
-    const at = await locateSyntaxError(input.sql);
-    return [finding(input.file, at, { ruleId: 'syntax-error', message: error.message })];
-  }
-
+  const section = upSection(input.sql);
+  const statements = await splitSqlStatements(section.text, { unparsable: 'keep' });
   const positions = sourcePositions(section.text);
+  // A migration with a statement that cannot run in a transaction runs statement by
+  // statement, each committing (and releasing its locks) on its own.
+  const transactional = statements.every((statement) => nonTransactionalReason(statement) === undefined);
   const context: LintContext = {
     phase: input.phase,
     existingTables: input.existingTables === undefined ? undefined : [...input.existingTables],
     createdTables: [],
     inTransaction: false,
     knowledge,
+    file: input.file,
+    scope: input.scope,
+    heldLocks: [],
+    line: 1,
   };
 
-  const raw: { statementIndex: number; finding: LintFinding }[] = [];
-  statements.forEach((statement, statementIndex) => {
-    const node = statement.node as Node;
+  const raw: RawFinding[] = [];
+  for (const [statementIndex, statement] of statements.entries()) {
     const start = positions.ofChar(statement.start);
-    const place = (ruleFinding: RuleFinding): void => {
-      const at = ruleFinding.location === undefined ? start : positions.ofByte(ruleFinding.location);
-      raw.push({ statementIndex, finding: finding(input.file, at, ruleFinding) });
+    const place = (ruleFinding: RuleFinding, at: SourcePosition, inFunctionBody = false): void => {
+      raw.push({ statementIndex, finding: finding(input.file, at, ruleFinding), inFunctionBody });
     };
+    if (statement.parseError !== undefined) {
+      const message = `PostgreSQL 17's parser cannot read this statement (${statement.parseError}), so no rule checked it; PostgreSQL judges it when it runs.`;
+      place({ ruleId: 'syntax-error', message }, start);
+      continue;
+    }
+    const node = statement.node as Node;
+    context.line = start.line;
     const forbidden = forbiddenStatementReason(statement);
-    if (forbidden) place({ ruleId: 'transaction-control', message: `${statement.sql}: ${forbidden}.` });
-    for (const ruleFinding of [
-      ...checkPhaseFit(node, context),
-      ...checkLocks(node, context),
-      ...checkProjectRules(node),
-      ...checkTypes(node),
-      ...checkBackfillShape(node, context),
-    ]) {
-      place(ruleFinding);
+    if (forbidden)
+      place({ ruleId: 'transaction-control', message: `${statement.sql}: ${forbidden}.` }, start);
+    for (const ruleFinding of checkStatement(node, context)) {
+      place(ruleFinding, ruleFinding.location === undefined ? start : positions.ofByte(ruleFinding.location));
     }
     trackStatement(node, context);
-  });
+
+    // The statements a DO block runs now, or a function body runs when called.
+    const embedded = await embeddedSql(statement);
+    // A function's EXECUTE runs when it is called: the function itself is the finding (no-function).
+    for (const unlinted of embedded?.kind === 'do' ? embedded.unlinted : []) {
+      const message = `DO block: ${unlinted.reason}, so what it runs is not linted.`;
+      place({ ruleId: 'do-block', message }, positions.ofChar(unlinted.start));
+    }
+    for (const inner of embedded?.statements ?? []) {
+      const inFunctionBody = embedded?.kind === 'function';
+      // A function's queries run when the application calls it, not during the migration.
+      if (inFunctionBody && DATA_STATEMENTS.has(nodeType(inner.node) ?? '')) continue;
+      const innerStart = positions.ofChar(inner.start);
+      context.line = innerStart.line;
+      for (const ruleFinding of checkStatement(inner.node, context)) {
+        const at =
+          ruleFinding.location === undefined
+            ? innerStart
+            : positions.ofChar(inner.charOf(ruleFinding.location));
+        const message = `${ruleFinding.message.replace(/\.$/, '')} (inside ${embedded?.container}).`;
+        place({ ...ruleFinding, message }, at, inFunctionBody);
+      }
+      if (!inFunctionBody) trackStatement(inner.node, context);
+    }
+    if (!transactional) context.heldLocks = [];
+  }
 
   const { waivers, problems } = readWaivers(section.tokens, statements, positions);
   const used = new Set<number>();
@@ -171,7 +248,15 @@ async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<L
     used.add(waiver);
     return false;
   });
-  const findings = kept.map(({ finding: kept }) => kept);
+  // A function the file may not define is one finding (no-function), not one per statement in it.
+  const refusedFunctions = new Set(
+    kept
+      .filter(({ finding: item }) => item.ruleId === 'no-function' || item.ruleId === 'no-procedure')
+      .map(({ statementIndex }) => statementIndex),
+  );
+  const findings = kept
+    .filter(({ statementIndex, inFunctionBody }) => !(inFunctionBody && refusedFunctions.has(statementIndex)))
+    .map(({ finding: item }) => item);
   for (const problem of problems) findings.push(finding(input.file, problem, problem));
   waivers.forEach((waiver, index) => {
     if (used.has(index)) return;
@@ -213,36 +298,4 @@ function dedupe(findings: LintFinding[]): LintFinding[] {
     seen.add(key);
     return true;
   });
-}
-
-/**
- * PostgreSQL's parser reports a syntax error without a position (libpg-query drops the
- * cursor), so find the first statement that fails to parse on its own and report its line.
- */
-async function locateSyntaxError(sql: string): Promise<{ line: number; column: number }> {
-  let section: UpSection;
-  try {
-    section = await upSection(sql);
-  } catch {
-    return { line: 1, column: 1 };
-  }
-  const positions: SourcePositions = sourcePositions(section.text);
-  const code = section.tokens.filter(
-    (token) => token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT',
-  );
-  let chunkStart = 0;
-  for (const [index, token] of code.entries()) {
-    const isLast = index === code.length - 1;
-    if (token.text !== ';' && !isLast) continue;
-    const first = code[chunkStart];
-    if (first !== undefined) {
-      try {
-        await parseSql(section.text.slice(first.start, token.end));
-      } catch {
-        return positions.ofChar(first.start);
-      }
-    }
-    chunkStart = index + 1;
-  }
-  return { line: 1, column: 1 };
 }

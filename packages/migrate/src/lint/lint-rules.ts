@@ -35,7 +35,7 @@ export const LINT_RULES = [
     severity: 'error',
     description:
       'DROP (table, column, constraint, index, type, ...), TRUNCATE or DETACH PARTITION in an expand, backfill or validate migration.',
-    lock: 'Removes something the currently deployed code may still read or write; its queries fail as soon as it runs.',
+    lock: 'Removes something the currently deployed code may still use, as soon as it runs: queries that read or write a dropped table or column fail, queries that used a dropped index get slower, a dropped constraint stops being enforced.',
     safeAlternative: MOVE_TO_CONTRACT,
     waivable: true,
   },
@@ -86,6 +86,28 @@ export const LINT_RULES = [
     description: 'A contract migration does something other than remove or rename.',
     safeAlternative:
       'Contract only drops and renames what the deployed code no longer uses. Additions belong in expand, data changes in backfill, constraints in validate.',
+    waivable: true,
+  },
+  {
+    id: 'not-null-before-backfill',
+    category: 'phase',
+    severity: 'error',
+    description:
+      'A CHECK (column IS NOT NULL) — even NOT VALID — or SET NOT NULL on a column added to an existing table without a DEFAULT, before a backfill filled it (an UPDATE setting it, or a backfill migration of its scope).',
+    lock: 'NOT VALID skips only the check of existing rows: every new row version is checked, so each UPDATE of a row the backfill has not reached, and each INSERT that leaves the column out, fails.',
+    safeAlternative:
+      'Add the check after the backfill, in the validate phase: ADD CONSTRAINT ... NOT VALID in one migration and VALIDATE CONSTRAINT in the next. Give the column a DEFAULT (ALTER COLUMN ... SET DEFAULT in expand) so that INSERTs leaving it out pass.',
+    waivable: true,
+  },
+  {
+    id: 'not-null-without-default',
+    category: 'phase',
+    severity: 'warning',
+    description:
+      'A CHECK (column IS NOT NULL) or SET NOT NULL before the code deploy on a backfilled column that was added without a DEFAULT.',
+    lock: 'The code deployed before the column existed inserts rows without it: once the check applies (NOT VALID included), those INSERTs fail.',
+    safeAlternative:
+      'Give the column a DEFAULT in expand (ALTER COLUMN ... SET DEFAULT: new rows only, no rewrite), or waive when the deployed code already writes the column.',
     waivable: true,
   },
   // Locks and rewrites.
@@ -233,6 +255,17 @@ export const LINT_RULES = [
     safeAlternative: 'DROP INDEX CONCURRENTLY (one index per statement, outside a transaction).',
     waivable: true,
   },
+  {
+    id: 'validate-in-locking-transaction',
+    category: 'locks',
+    severity: 'error',
+    description:
+      'VALIDATE CONSTRAINT in the same transaction (migration) as an earlier statement that took a write-blocking lock on the same table, such as the ADD CONSTRAINT ... NOT VALID it validates.',
+    lock: 'A transaction keeps its locks until it commits: the earlier ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE) lock is held through the whole validation scan, and every INSERT, UPDATE and DELETE on the table waits.',
+    safeAlternative:
+      'Put VALIDATE CONSTRAINT in a migration of its own, after the one that adds the constraint NOT VALID: each migration is its own transaction, and VALIDATE alone takes SHARE UPDATE EXCLUSIVE (reads and writes continue).',
+    waivable: true,
+  },
   // The project's own rules.
   {
     id: 'no-function',
@@ -272,9 +305,9 @@ export const LINT_RULES = [
     category: 'project',
     severity: 'warning',
     description:
-      'An anonymous DO block: the linter cannot see the statements inside, so none of its rules apply to them.',
+      'A DO block with statements the linter cannot see: EXECUTE of a string computed at run time, a language other than PL/pgSQL, or a body the parser cannot read. (Static statements inside a DO block are linted like any other.)',
     safeAlternative:
-      'Write the statements as plain SQL, or move procedural data changes to a .ts backfill migration.',
+      'Write the statements as plain SQL (or EXECUTE a constant string), or move procedural data changes to a .ts backfill migration.',
     waivable: true,
   },
   // Type hygiene.
@@ -321,9 +354,11 @@ export const LINT_RULES = [
   {
     id: 'syntax-error',
     category: 'lint',
-    severity: 'error',
-    description: 'The migration is not valid PostgreSQL SQL.',
-    safeAlternative: 'Fix the SQL; the parser is PostgreSQL 17’s own.',
+    severity: 'warning',
+    description:
+      'A statement PostgreSQL 17’s parser (libpg-query) cannot read, so no rule checked it. It does not stop `plan` or `up`: PostgreSQL itself judges it when it runs.',
+    safeAlternative:
+      'Fix the SQL if it is wrong; if PostgreSQL accepts it (newer syntax), review it by hand, since the linter could not.',
     waivable: false,
   },
   {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { MigrationPhase } from '../migration-name.js';
-import { lintMigration } from './lint-migration.js';
+import type { MigrationPhase } from '../migration-phase.js';
+import { lintMigration, lintMigrations } from './lint-migration.js';
 import type { LintRuleId } from './lint-rules.js';
 
 interface RuleCase {
@@ -9,12 +9,16 @@ interface RuleCase {
   /** SQL that must be flagged with the rule, on `line`. */
   unsafe: string;
   line: number;
-  /** The safe way to do the same thing: no finding at all. */
-  safe: string;
+  /** The safe way to do the same thing: no finding at all. Several strings are successive migrations. */
+  safe: string | string[];
 }
 
-const lint = (phase: MigrationPhase, sql: string) =>
-  lintMigration({ file: `001_orders_${phase}_change.sql`, phase, sql });
+const lint = (phase: MigrationPhase, sql: string | string[]) =>
+  typeof sql === 'string'
+    ? lintMigration({ file: `001_orders_${phase}_change.sql`, phase, sql })
+    : lintMigrations(
+        sql.map((text, index) => ({ file: `00${index + 1}_orders_${phase}_step.sql`, sql: text })),
+      );
 
 // Each rule: the unsafe form is reported with the rule id on the statement's line, and the
 // safe form the rule recommends produces no finding whatsoever.
@@ -58,7 +62,10 @@ const CASES: Record<string, RuleCase[]> = {
       phase: 'validate',
       unsafe: 'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0);',
       line: 1,
-      safe: 'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;',
+      safe: [
+        'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;',
+        'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;',
+      ],
     },
   ],
   'alter-column-type': [
@@ -78,9 +85,8 @@ const CASES: Record<string, RuleCase[]> = {
       line: 1,
       safe: [
         'ALTER TABLE orders ADD CONSTRAINT orders_currency_not_null CHECK (currency IS NOT NULL) NOT VALID;',
-        'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_not_null;',
-        'ALTER TABLE orders ALTER COLUMN currency SET NOT NULL;',
-      ].join('\n'),
+        'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_not_null;\nALTER TABLE orders ALTER COLUMN currency SET NOT NULL;',
+      ],
     },
     {
       name: 'SET NOT NULL after a check that was added NOT VALID but never validated',
@@ -92,9 +98,47 @@ const CASES: Record<string, RuleCase[]> = {
       line: 2,
       safe: [
         'ALTER TABLE orders ADD CONSTRAINT orders_currency_not_null CHECK (currency IS NOT NULL AND total IS NOT NULL) NOT VALID;',
+        [
+          'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_not_null;',
+          'ALTER TABLE orders ALTER COLUMN currency SET NOT NULL, ALTER COLUMN total SET NOT NULL;',
+        ].join('\n'),
+      ],
+    },
+  ],
+  'validate-in-locking-transaction': [
+    {
+      name: 'ADD CONSTRAINT ... NOT VALID and VALIDATE in one migration',
+      phase: 'validate',
+      unsafe: [
+        'ALTER TABLE orders ADD CONSTRAINT orders_currency_not_null CHECK (currency IS NOT NULL) NOT VALID;',
         'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_not_null;',
-        'ALTER TABLE orders ALTER COLUMN currency SET NOT NULL, ALTER COLUMN total SET NOT NULL;',
       ].join('\n'),
+      line: 2,
+      safe: [
+        'ALTER TABLE orders ADD CONSTRAINT orders_currency_not_null CHECK (currency IS NOT NULL) NOT VALID;',
+        'ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_not_null;',
+      ],
+    },
+    {
+      name: 'a foreign key added NOT VALID and validated in one ALTER TABLE',
+      phase: 'validate',
+      unsafe: [
+        'ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID,',
+        '  VALIDATE CONSTRAINT orders_customer_fk;',
+      ].join('\n'),
+      line: 1,
+      safe: [
+        'ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;',
+        'ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;',
+      ],
+    },
+    {
+      name: 'VALIDATE after an unrelated ALTER TABLE of the same table',
+      phase: 'validate',
+      unsafe:
+        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new';\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;",
+      line: 2,
+      safe: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;\nALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;',
     },
   ],
   'volatile-default-on-new-column': [

@@ -192,7 +192,8 @@ function checkAddedConstraint(constraint: Constraint, table: string): RuleFindin
   }
 }
 
-const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
+/** Types whose column gets a nextval() default. */
+export const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
 function checkAddedColumn(column: ColumnDef, table: string): RuleFinding[] {
   const findings: RuleFinding[] = [];

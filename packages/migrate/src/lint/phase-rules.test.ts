@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { MigrationPhase } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
 import { lintMigration } from './lint-migration.js';
 
 const lint = (phase: MigrationPhase, sql: string) =>

@@ -1,5 +1,5 @@
 import type { AlterTableCmd, Node } from 'libpg-query';
-import type { MigrationPhase } from '../migration-name.js';
+import type { MigrationPhase } from '../migration-phase.js';
 import { isExistingTable, type LintContext, type RuleFinding } from './lint-context.js';
 import type { LintRuleId } from './lint-rules.js';
 import { firstLocation, nodeAs, nodeType, relationName, stringValues } from './parse-tree.js';
@@ -27,7 +27,14 @@ interface Change {
   /** What it is, for the message: `DROP COLUMN orders.price`. */
   what: string;
   location?: number | undefined;
+  /** The effect on the deployed code, when the rule's generic text does not fit. */
+  effect?: string;
 }
+
+const DROP_INDEX_EFFECT =
+  'Queries the deployed code runs that use the index get slower as soon as it runs (a unique index also stops enforcing uniqueness, and INSERT ... ON CONFLICT on its columns fails).';
+const DROP_CONSTRAINT_EFFECT =
+  'The constraint stops being enforced as soon as it runs: the deployed code may rely on it (INSERT ... ON CONFLICT on a dropped unique constraint fails).';
 
 const ALLOWED: Record<MigrationPhase, readonly ChangeKind[]> = {
   expand: ['add', 'constraint', 'relax', 'neutral'],
@@ -73,6 +80,7 @@ export function checkPhaseFit(statement: Node, context: LintContext): RuleFindin
         ruleId,
         message: `${change.what} in ${phase === 'expand' ? 'an' : 'a'} ${phase} migration; it belongs in ${BELONGS_IN[change.kind]}.`,
         location: change.location,
+        ...(change.effect === undefined ? {} : { lock: change.effect }),
       },
     ];
   });
@@ -154,7 +162,12 @@ function changesOf(statement: Node, context: LintContext): Change[] {
     case 'DropStmt': {
       const drop = nodeAs(statement, 'DropStmt');
       const names = (drop?.objects ?? []).map(objectNameOf).join(', ');
-      return [{ kind: 'remove', what: `DROP ${objectTypeName(drop?.removeType)} ${names}`.trim() }];
+      const what = `DROP ${objectTypeName(drop?.removeType)} ${names}`.trim();
+      return [
+        drop?.removeType === 'OBJECT_INDEX'
+          ? { kind: 'remove', what, effect: DROP_INDEX_EFFECT }
+          : { kind: 'remove', what },
+      ];
     }
     case 'TruncateStmt': {
       const truncate = nodeAs(statement, 'TruncateStmt');
@@ -232,7 +245,11 @@ function alterTableChange(cmd: AlterTableCmd, table: string): Change {
     case 'AT_DropColumn':
       return { kind: 'remove', what: `DROP COLUMN ${column}` };
     case 'AT_DropConstraint':
-      return { kind: 'remove', what: `DROP CONSTRAINT ${cmd.name ?? '?'} on ${table}` };
+      return {
+        kind: 'remove',
+        what: `DROP CONSTRAINT ${cmd.name ?? '?'} on ${table}`,
+        effect: DROP_CONSTRAINT_EFFECT,
+      };
     case 'AT_DetachPartition':
     case 'AT_DropExpression':
     case 'AT_DropIdentity':

@@ -40,8 +40,8 @@ describe('project rules: no stored logic in the database', () => {
     expect(await lint(sql)).toEqual([]);
   });
 
-  test('a DO block is a warning: the linter cannot see inside it', async () => {
-    const findings = await lint("DO $$ BEGIN EXECUTE 'DROP TABLE orders'; END $$;");
+  test('a DO block that runs a string computed at run time is a warning: the linter cannot see that SQL', async () => {
+    const findings = await lint("DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'orders'); END $$;");
     expect(findings).toEqual([expect.objectContaining({ ruleId: 'do-block', severity: 'warning', line: 1 })]);
   });
 });

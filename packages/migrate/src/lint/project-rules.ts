@@ -40,13 +40,6 @@ export function checkProjectRules(statement: Node): RuleFinding[] {
         },
       ];
     }
-    case 'DoStmt':
-      return [
-        {
-          ruleId: 'do-block',
-          message: 'DO block: the statements inside it are not linted.',
-        },
-      ];
     default:
       return [];
   }

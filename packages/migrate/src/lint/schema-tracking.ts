@@ -1,14 +1,20 @@
-import type { Constraint, Node } from 'libpg-query';
-import type { LintContext, NotNullCheck } from './lint-context.js';
-import { sameTable } from './lint-context.js';
-import { nodeAs, nodeType, relationName, stringValues } from './parse-tree.js';
+import type { ColumnDef, Constraint, Node } from 'libpg-query';
+import type { AddedColumn, LintContext, NotNullCheck } from './lint-context.js';
+import { isExistingTable, sameTable } from './lint-context.js';
+import { SERIAL_TYPES } from './lock-rules.js';
+import { nodeAs, nodeType, relationName, stringValues, typeBaseName } from './parse-tree.js';
+import { writeBlockingLocks } from './transaction-rules.js';
 
 /**
  * Updates what the linter knows after a statement has been checked: tables created in this
- * file, whether an explicit transaction is open, and CHECK (column IS NOT NULL) constraints
- * that make a later SET NOT NULL cheap.
+ * file, whether an explicit transaction is open, CHECK (column IS NOT NULL) constraints
+ * that make a later SET NOT NULL cheap, columns added without a default and whether a
+ * backfill filled them, and the write-blocking locks the migration's transaction holds.
  */
 export function trackStatement(statement: Node, context: LintContext): void {
+  for (const lock of writeBlockingLocks(statement, context)) {
+    context.heldLocks.push({ ...lock, line: context.line });
+  }
   switch (nodeType(statement)) {
     case 'TransactionStmt': {
       const kind = nodeAs(statement, 'TransactionStmt')?.kind;
@@ -49,13 +55,66 @@ export function trackStatement(statement: Node, context: LintContext): void {
           context.knowledge.notNullChecks = context.knowledge.notNullChecks.filter(
             (check) => !dropped.has(check),
           );
+        } else if (cmd?.subtype === 'AT_AddColumn') {
+          const column = nodeAs(cmd.def, 'ColumnDef');
+          if (column?.colname && isExistingTable(context, table) && !fillsExistingRows(column)) {
+            forgetColumn(context, table, column.colname);
+            context.knowledge.addedColumns.push(columnAddedHere(context, table, column.colname));
+          }
+        } else if (cmd?.subtype === 'AT_ColumnDefault') {
+          for (const added of addedColumn(context, table, cmd.name)) added.hasDefault = cmd.def !== undefined;
+        } else if (cmd?.subtype === 'AT_DropColumn' && cmd.name) {
+          forgetColumn(context, table, cmd.name);
         }
+      }
+      return;
+    }
+    case 'UpdateStmt': {
+      const update = nodeAs(statement, 'UpdateStmt');
+      const table = relationName(update?.relation);
+      for (const target of update?.targetList ?? []) {
+        for (const added of addedColumn(context, table, nodeAs(target, 'ResTarget')?.name))
+          added.filled = true;
       }
       return;
     }
     default:
       return;
   }
+}
+
+/** A column the statement being checked adds to `table` without a default: not filled yet. */
+export function columnAddedHere(context: LintContext, table: string, column: string): AddedColumn {
+  return {
+    table,
+    column,
+    scope: context.scope,
+    file: context.file,
+    line: context.line,
+    filled: false,
+    hasDefault: false,
+  };
+}
+
+/** The columns added without a default that are tracked under this table and name. */
+export function addedColumn(context: LintContext, table: string, column: string | undefined): AddedColumn[] {
+  return context.knowledge.addedColumns.filter(
+    (added) => added.column === column && sameTable(added.table, table),
+  );
+}
+
+function forgetColumn(context: LintContext, table: string, column: string): void {
+  const forgotten = new Set(addedColumn(context, table, column));
+  context.knowledge.addedColumns = context.knowledge.addedColumns.filter((added) => !forgotten.has(added));
+}
+
+/** Whether ADD COLUMN gives existing rows a value: a DEFAULT, an identity, a generated expression or serial. */
+export function fillsExistingRows(column: ColumnDef): boolean {
+  if (SERIAL_TYPES.has(typeBaseName(column.typeName))) return true;
+  return (column.constraints ?? []).some((node) => {
+    const type = nodeAs(node, 'Constraint')?.contype;
+    return type === 'CONSTR_DEFAULT' || type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED';
+  });
 }
 
 function checksNamed(context: LintContext, table: string, name: string | undefined): NotNullCheck[] {
@@ -77,7 +136,7 @@ function recordCheck(context: LintContext, table: string, constraint: Constraint
 }
 
 /** Columns an expression proves non-null: `a IS NOT NULL`, or several joined with AND. */
-function notNullColumns(expression: Node | undefined): string[] {
+export function notNullColumns(expression: Node | undefined): string[] {
   const test = nodeAs(expression, 'NullTest');
   if (test?.nulltesttype === 'IS_NOT_NULL') {
     const fields = stringValues(nodeAs(test.arg, 'ColumnRef')?.fields);

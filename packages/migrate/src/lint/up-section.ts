@@ -1,4 +1,4 @@
-import { type SqlToken, scanSql } from '../sql-parser.js';
+import { lexSql, type SqlToken } from '../sql-lexer.js';
 
 /** The up section of a SQL migration, blanked out everywhere else so offsets stay file-wide. */
 export interface UpSection {
@@ -8,7 +8,7 @@ export interface UpSection {
    * file's own.
    */
   text: string;
-  /** The lexer's tokens of `text` (comments included), character offsets. */
+  /** The tokens of the up section (comments included), character offsets. */
   tokens: SqlToken[];
 }
 
@@ -19,11 +19,10 @@ const MARKER = /^--\s*migrate:(up|down)\s*$/;
 /**
  * Finds the `-- migrate:up` section of a migration: from after that marker to the
  * `-- migrate:down` marker or the end. A file without an up marker is linted whole (the
- * migrator itself reports the missing marker when it loads the file). Throws
- * `SqlSyntaxError` when the lexer cannot read the file (e.g. an unterminated string).
+ * migrator itself reports the missing marker when it loads the file).
  */
-export async function upSection(sql: string): Promise<UpSection> {
-  const tokens = await scanSql(sql);
+export function upSection(sql: string): UpSection {
+  const tokens = lexSql(sql);
   const markers = tokens.flatMap((token) => {
     if (token.tokenName !== 'SQL_COMMENT') return [];
     const name = MARKER.exec(token.text.trim())?.[1];

@@ -1,4 +1,4 @@
-import type { SqlToken } from '../sql-parser.js';
+import type { SqlToken } from '../sql-lexer.js';
 import { findLintRule, type LintRuleId } from './lint-rules.js';
 import type { SourcePositions } from './source-position.js';
 

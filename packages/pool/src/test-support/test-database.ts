@@ -1,38 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type {} from '@strata/local-postgres/vitest-global-setup';
-import pg from 'pg';
-import { inject } from 'vitest';
+import { createTestDatabase } from '@strata/local-postgres/test-database';
+import type pg from 'pg';
 
-/** The URL of the test run's PostgreSQL server (started by the vitest global setup). */
-export function serverUrl(): string {
-  const url = inject('strataDatabaseUrl') ?? process.env.STRATA_TEST_DATABASE_URL;
-  if (!url) throw new Error('No test database: run through vitest with @strata/local-postgres global setup');
-  return url;
-}
+// The test server and its admin sessions under the names the pool's tests use.
+export {
+  testServerUrl as serverUrl,
+  withAdminConnection as withAdmin,
+} from '@strata/local-postgres/test-database';
 
-/** A unique, readable name for a test's database or application_name. */
+/** A unique, readable name for a test's application_name or table. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-/** Runs `fn` with a plain pg client of its own (the "admin" side of a test). */
-export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>, url = serverUrl()): Promise<T> {
-  const admin = new pg.Client({ connectionString: url, application_name: 'strata_test_admin' });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Creates an empty database on the test server and returns its URL. */
 export async function createDatabase(prefix: string): Promise<string> {
-  const name = uniqueName(prefix);
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
+  return (await createTestDatabase({ prefix })).url;
 }
 
 /** Backend pids of sessions with this application_name (the pool's connections). */

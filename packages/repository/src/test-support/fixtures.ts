@@ -1,7 +1,7 @@
+import { createTestDatabase, type TestDatabase } from '@strata/local-postgres/test-database';
 import { createPool, type Pool } from '@strata/pool';
 import { Model, type RelationMappings } from 'objection';
 import { BaseModel } from '../base-model.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export class User extends BaseModel {
   static override tableName = 'users';
@@ -123,7 +123,7 @@ export interface TestPool {
 
 /** A database of the test file's own with the schema above, and a Strata pool on it. */
 export async function createTestPool(purpose: string): Promise<TestPool> {
-  const database = await createTestDatabase(purpose);
+  const database = await createTestDatabase({ prefix: `repository_${purpose}` });
   // No pings before hand-out and no background probes: query-count assertions count only real work.
   const pool = createPool({
     connectionString: database.url,

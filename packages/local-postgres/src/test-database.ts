@@ -1,0 +1,12 @@
+// The `@strata/local-postgres/test-database` entry: a database of its own per test file on the
+// test run's server. Test support only, kept out of the main entry so production imports never
+// load it (and its `pg` peer dependency).
+export { withAdminConnection } from './admin-connection.js';
+export {
+  type CreateTestDatabaseOptions,
+  createTestDatabase,
+  type TestDatabase,
+} from './create-test-database.js';
+export { databaseUrl } from './database-url.js';
+export { dropDatabase } from './drop-database.js';
+export { NoTestServerError, testServerUrl } from './test-server-url.js';

@@ -1,0 +1,144 @@
+import { mapDatabaseError } from '@strata/errors';
+import type { Pool } from '@strata/pool';
+import { Model, type ModelClass, type PartialModelObject, type QueryBuilder } from 'objection';
+import { type RelationTree, resolveRelations, type With } from './relation-expression.js';
+import { FieldNotAllowedError, InvalidQueryError, InvalidRowsError } from './repository-errors.js';
+import type { ResolvedRepositoryOptions } from './repository-options.js';
+import { describeTable, type TableDescription } from './table-description.js';
+
+/**
+ * What a repository needs from its pool: a Strata pool (`createPool` from `@strata/pool`).
+ * `query` runs the hot reads as prepared statements; `knex` runs everything else, and its
+ * client hands out connections for COPY. Both join the ambient transaction when one is open.
+ */
+export type RepositoryPool = Pick<Pool, 'query' | 'knex'>;
+
+/** Columns `BaseModel` manages: optimistic-lock version and application-set timestamps. */
+export const VERSION_COLUMN = 'version';
+export const CREATED_AT = 'created_at';
+export const UPDATED_AT = 'updated_at';
+
+/**
+ * One model on its table and pool, as every repository operation (reads, pages, writes, bulk
+ * inserts) sees it: names, the catalog description read once, field permission checks, and
+ * running work with database errors mapped to typed ones.
+ */
+export class ModelTable<M extends Model> {
+  /** `model.tableName`, optionally `schema.table`. */
+  readonly name: string;
+  readonly idColumn: string;
+  readonly idProperty: string;
+  readonly #runsAfterFind: boolean;
+  #description: Promise<TableDescription> | undefined;
+
+  constructor(
+    readonly pool: RepositoryPool,
+    readonly model: ModelClass<M>,
+    /** The entity name used in errors. */
+    readonly entity: string,
+    readonly options: Readonly<ResolvedRepositoryOptions>,
+    /** The repository's `query()`, so a subclass overriding it scopes every operation. */
+    readonly query: () => QueryBuilder<M, M[]>,
+  ) {
+    this.name = model.tableName;
+    this.idColumn = model.idColumn as string;
+    this.idProperty = model.columnNameToPropertyName(this.idColumn);
+    this.#runsAfterFind = model.prototype.$afterFind !== Model.prototype.$afterFind;
+  }
+
+  /** The table's columns and id sequence, read from the catalog on first use. */
+  describe(): Promise<TableDescription> {
+    if (!this.#description) {
+      this.#description = this.run(() =>
+        describeTable((text, values) => this.pool.query(text, values), this.name, this.idColumn),
+      ).then((description) => {
+        if (description.columns.size === 0)
+          throw new InvalidQueryError('model.tableName', `table ${this.name} has no columns`);
+        return description;
+      });
+      // A failed lookup (e.g. the table does not exist yet) is retried next time.
+      this.#description.catch(() => {
+        this.#description = undefined;
+      });
+    }
+    return this.#description;
+  }
+
+  /** Runs `work`, turning driver errors into Strata's typed errors. */
+  async run<T>(work: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw mapDatabaseError(error);
+    }
+  }
+
+  /** The column behind a model field. */
+  column(field: string): string {
+    return this.model.propertyNameToColumnName(field);
+  }
+
+  /** `table.column`, as Knex reads (and quotes) a qualified identifier. */
+  qualified(column: string): string {
+    return `${this.name}.${column}`;
+  }
+
+  /** The relation expression for `with`, checked against the model's relations. */
+  relations(relations: With | undefined): RelationTree | undefined {
+    return relations === undefined ? undefined : resolveRelations(this.model, relations);
+  }
+
+  /** Models from database rows, with `$afterFind` run and `relations` fetched in one batch each. */
+  async hydrate(rows: readonly object[], relations: RelationTree | undefined): Promise<M[]> {
+    const entities = rows.map((row) => this.model.fromDatabaseJson(row) as M);
+    if (this.#runsAfterFind) {
+      for (const entity of entities) await entity.$afterFind({ transaction: this.pool.knex } as never);
+    }
+    if (relations && entities.length > 0) {
+      await this.run(() =>
+        this.model.fetchGraph(entities as PartialModelObject<M>[], relations as never, {
+          transaction: this.pool.knex,
+        }),
+      );
+    }
+    return entities;
+  }
+
+  /** Throws FieldNotAllowedError unless `field` is the id or listed as sortable/filterable. */
+  assertAllowed(field: string, use: 'sort' | 'filter'): void {
+    if (field === this.idProperty) return;
+    const allowed = use === 'sort' ? this.options.sortable : this.options.filterable;
+    if (!allowed.includes(field)) throw new FieldNotAllowedError(this.entity, field, use, allowed);
+  }
+
+  /** Checks that `data` is an object whose every defined field may be written. */
+  async assertWritable(data: unknown): Promise<void> {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new InvalidRowsError(this.entity, 'give the fields as an object');
+    }
+    const description = await this.describe();
+    for (const [field, value] of Object.entries(data)) {
+      if (value !== undefined) this.assertWritableField(field, description);
+    }
+  }
+
+  /** A field is writable when listed in `writable`, or, without that list, when it is a column. */
+  assertWritableField(field: string, description: TableDescription): void {
+    const { writable } = this.options;
+    if (writable !== undefined) {
+      if (!writable.includes(field)) throw new FieldNotAllowedError(this.entity, field, 'write', writable);
+    } else if (!description.columns.has(this.column(field))) {
+      throw this.notAColumn(field, 'write');
+    }
+  }
+
+  notAColumn(field: string, use: 'sort' | 'filter' | 'write'): FieldNotAllowedError {
+    return new FieldNotAllowedError(
+      this.entity,
+      field,
+      use,
+      [],
+      `"${field}" is not a column of table ${this.name}.`,
+    );
+  }
+}
