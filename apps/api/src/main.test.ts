@@ -323,6 +323,13 @@ describe('pnpm start with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
         'strata.transaction.outcome': 'committed',
       });
       const attempt = one(collector.childrenOf(transaction), 'transaction.attempt');
+      expect(collector.childrenOf(attempt).map((span) => span.name)).toEqual([
+        'BEGIN',
+        'repository.create',
+        'repository.createMany',
+        'repository.getById',
+        'COMMIT',
+      ]);
       const statements = collector.descendantsOf(attempt).filter((span) => span.kind === 3); // CLIENT
       const names = statements.map((span) => span.name);
       expect(names[0]).toBe('BEGIN');

@@ -16,6 +16,8 @@ export interface CollectedSpan {
   name: string;
   /** OTLP's numbering: 1 internal, 2 server, 3 client. */
   kind: number;
+  /** Nanoseconds since the epoch, as OTLP JSON writes them (a string). */
+  startTimeUnixNano: string;
   scope: string;
   attributes: Record<string, string | number | boolean | undefined>;
   status: { code?: number; message?: string };
@@ -100,10 +102,11 @@ export class OtlpCollector {
     }
   }
 
+  /** The spans whose parent is `parent`, in the order they started. */
   childrenOf(parent: CollectedSpan): CollectedSpan[] {
-    return this.spans.filter(
-      (span) => span.parentSpanId === parent.spanId && span.traceId === parent.traceId,
-    );
+    return this.spans
+      .filter((span) => span.parentSpanId === parent.spanId && span.traceId === parent.traceId)
+      .sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)));
   }
 
   /** Every span under `parent`, depth first. */
