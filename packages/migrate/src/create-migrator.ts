@@ -23,7 +23,7 @@ import {
 } from './migration-plan.js';
 import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 import { migrationSeq } from './migration-target.js';
-import { recordMigratorEvent, traceMigration, traceRun } from './migration-tracing.js';
+import { recordMigratorEvent, traceMigration, traceRun, traceSession } from './migration-tracing.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
@@ -178,7 +178,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       throw mapDatabaseError(error);
     }
     try {
-      return await work(connection, connection);
+      return await work(traceSession(connection), connection);
     } catch (error) {
       throw mapDatabaseError(error);
     } finally {

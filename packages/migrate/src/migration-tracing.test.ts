@@ -44,6 +44,8 @@ function migrator(options: Partial<MigratorOptions> = {}): Migrator {
   return created;
 }
 
+type ReadableSpanOf = ReturnType<TelemetryCapture['spans']>[number];
+
 function only<T>(items: T[]): T {
   expect(items).toHaveLength(1);
   return items[0] as T;
@@ -60,12 +62,19 @@ test('an up run is a span holding the lock span and one span per migration, with
 
   const run = only(capture.spansNamed('migrate.up'));
   expect(run.attributes['db.system.name']).toBe('postgresql');
-  const children = capture.childrenOf(run);
+  // The session's own statements (settings, history) are CLIENT spans beside these.
+  const children = capture.childrenOf(run).filter((span) => span.kind !== 2);
   expect(children.map((span) => span.name)).toEqual([
     'migrate.lock',
     'migrate.migration',
     'migrate.migration',
   ]);
+  const [lock, first] = children as [ReadableSpanOf, ReadableSpanOf];
+  expect(capture.childrenOf(lock).map((span) => span.name)).toContain('SELECT');
+  // Each migration's statements are its children, with their SQL.
+  expect(capture.childrenOf(first).map((span) => span.attributes['db.query.text'])).toContain(
+    'create table invoices (id int)',
+  );
   expect(children.slice(1).map((span) => span.attributes)).toEqual([
     {
       'db.system.name': 'postgresql',

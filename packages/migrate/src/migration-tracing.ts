@@ -7,8 +7,10 @@ import {
   InstrumentationTracer,
   openTelemetryApi,
   traceOperation,
+  traceStatement,
 } from '@strata/telemetry';
 import type { MigrationFile } from './migration-file.js';
+import type { Queryable } from './migration-history.js';
 import type { MigratorEvent } from './migrator-event.js';
 
 /** Span names: a run (`migrate.up`, `migrate.down`), the migrator lock, each migration. */
@@ -32,6 +34,20 @@ function traced<T>(name: string, attributes: Attributes, work: () => Promise<T>)
       throw error;
     }
   });
+}
+
+/**
+ * The migrator's session with a `CLIENT` span per statement (the migration's SQL, the history
+ * and lock queries) while an SDK is registered; those statements bypass the pool's Knex client.
+ */
+export function traceSession(session: Queryable): Queryable {
+  return {
+    query(text, values) {
+      const active = tracer.current();
+      if (active === undefined) return session.query(text, values);
+      return traceStatement(active, base, text, () => session.query(text, values));
+    },
+  };
 }
 
 /** The span of `migrator.up()` or `migrator.down()`: the lock, then each migration, are its children. */
