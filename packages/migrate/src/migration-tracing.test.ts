@@ -1,48 +1,19 @@
 import { sqlMigration } from '@strata/migration-fixtures';
 import { captureTelemetry, type TelemetryCapture } from '@strata/telemetry/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { createMigrator, type Migrator } from './create-migrator.js';
+import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { MigrationFailedError } from './migration-errors.js';
-import type { MigratorOptions } from './migrator-config.js';
 import { advisoryLockKey } from './migrator-lock.js';
-import {
-  createMigrationsDirectory,
-  createTestDatabase,
-  type MigrationsDirectory,
-  type TestDatabase,
-} from './test-support/test-database.js';
+import { migratorFixture } from './test-support/migrator-fixture.js';
 
 let capture: TelemetryCapture;
-let db: TestDatabase;
-let dir: MigrationsDirectory;
-const migrators: Migrator[] = [];
+const fixture = migratorFixture({ lockRetryDelay: 20, lint: false });
+const { migrator } = fixture;
 
 beforeAll(() => {
   capture = captureTelemetry();
 });
 afterAll(() => capture?.stop());
-beforeEach(async () => {
-  capture.reset();
-  db = await createTestDatabase();
-  dir = await createMigrationsDirectory();
-});
-afterEach(async () => {
-  await Promise.all(migrators.splice(0).map((migrator) => migrator.close()));
-  await db.drop();
-  await dir.cleanup();
-});
-
-function migrator(options: Partial<MigratorOptions> = {}): Migrator {
-  const created = createMigrator({
-    directory: dir.path,
-    connectionString: db.connectionString,
-    lockRetryDelay: 20,
-    lint: false,
-    ...options,
-  } as MigratorOptions);
-  migrators.push(created);
-  return created;
-}
+beforeEach(() => capture.reset());
 
 type ReadableSpanOf = ReturnType<TelemetryCapture['spans']>[number];
 
@@ -52,9 +23,9 @@ function only<T>(items: T[]): T {
 }
 
 test('an up run is a span holding the lock span and one span per migration, with phase and scope', async () => {
-  await dir.write('001_billing_expand_invoices.sql', sqlMigration('create table invoices (id int);'));
+  await fixture.dir.write('001_billing_expand_invoices.sql', sqlMigration('create table invoices (id int);'));
   // CREATE INDEX CONCURRENTLY cannot run in a transaction: this one runs statement by statement.
-  await dir.write(
+  await fixture.dir.write(
     '002_billing_backfill_invoices.sql',
     sqlMigration('create index concurrently invoices_id on invoices (id);'),
   );
@@ -100,8 +71,8 @@ test('an up run is a span holding the lock span and one span per migration, with
 });
 
 test('waiting for another migrator shows as a lock_wait event on the lock span', async () => {
-  await dir.write('001_a_expand_t.sql', sqlMigration('create table t (a int);', 'drop table t;'));
-  const holder = await db.client();
+  await fixture.dir.write('001_a_expand_t.sql', sqlMigration('create table t (a int);', 'drop table t;'));
+  const holder = await fixture.db.client();
   const pid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid as number;
   await holder.query('select pg_advisory_lock($1::bigint)', [
     advisoryLockKey('run:public.strata_migrations'),
@@ -109,7 +80,7 @@ test('waiting for another migrator shows as a lock_wait event on the lock span',
   const running = migrator({ lockWaitTimeout: 10_000 }).up();
   // Give the migrator time to find the lock taken, then let it through.
   for (let tries = 0; tries < 200; tries++) {
-    const waiting = await db.query(
+    const waiting = await fixture.db.query(
       "select 1 from pg_stat_activity where application_name = 'strata-migrate' and wait_event_type = 'Lock'",
     );
     if (waiting.length > 0) break;
@@ -128,9 +99,9 @@ test('waiting for another migrator shows as a lock_wait event on the lock span',
 });
 
 test('lock-timeout retries are events on the migration span; a failure carries the SQLSTATE', async () => {
-  await db.query('create table t (a int)');
-  await dir.write('001_a_expand_add_b.sql', sqlMigration('alter table t add column b int;'));
-  const holder = await db.client();
+  await fixture.db.query('create table t (a int)');
+  await fixture.dir.write('001_a_expand_add_b.sql', sqlMigration('alter table t add column b int;'));
+  const holder = await fixture.db.client();
   await holder.query('begin');
   await holder.query('lock table t in access share mode');
   await expect(migrator({ lockTimeout: 50, lockRetries: 2, lockRetryDelay: 10 }).up()).rejects.toBeInstanceOf(
@@ -154,7 +125,7 @@ test('lock-timeout retries are events on the migration span; a failure carries t
 });
 
 test('a down run has a span per rolled-back migration', async () => {
-  await dir.write('001_a_expand_t.sql', sqlMigration('create table t (a int);', 'drop table t;'));
+  await fixture.dir.write('001_a_expand_t.sql', sqlMigration('create table t (a int);', 'drop table t;'));
   await migrator().up();
   capture.reset();
   await migrator().down();

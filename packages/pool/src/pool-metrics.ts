@@ -70,22 +70,12 @@ export class PoolMetrics {
     this.#attributes = attributes;
     this.#instruments = new InstrumentationMeter('@strata/pool', {
       create(meter) {
-        const count = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
-          description: 'Connections open now, by state (idle or used).',
-          unit: '{connection}',
-        });
-        const max = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_MAX, {
-          description: 'The most connections the pool may open (max).',
-          unit: '{connection}',
-        });
-        const idleMin = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_IDLE_MIN, {
-          description: 'Connections the pool keeps open when unused (min).',
-          unit: '{connection}',
-        });
-        const pending = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
-          description: 'Callers waiting for a free connection.',
-          unit: '{request}',
-        });
+        const upDown = (name: string, unit: string, description: string) =>
+          meter.createObservableUpDownCounter(name, { description, unit });
+        const count = upDown(METRIC_DB_CLIENT_CONNECTION_COUNT, '{connection}', 'Open connections by state.');
+        const max = upDown(METRIC_DB_CLIENT_CONNECTION_MAX, '{connection}', 'The pool size limit (max).');
+        const idleMin = upDown(METRIC_DB_CLIENT_CONNECTION_IDLE_MIN, '{connection}', 'Kept open (min).');
+        const pending = upDown(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, '{request}', 'Callers waiting.');
         const observe: BatchObservableCallback = (result) => {
           const gauges = read();
           result.observe(count, gauges.idle, idle);

@@ -1,7 +1,7 @@
 import type { Pool } from '@strata/pool';
 import { captureTelemetry, type TelemetryCapture } from '@strata/telemetry/testing';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { createBarrier } from './test-support/barrier.js';
+import { provokeDeadlock } from './test-support/deadlock.js';
 import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import { withTransaction } from './with-transaction.js';
 
@@ -95,20 +95,7 @@ test('a rolled-back transaction is marked failed with the error that ended it', 
 });
 
 test('a deadlock between two real transactions shows each attempt, the retry and its reason', async () => {
-  const bothHoldFirstLock = createBarrier(2);
-  const lockInOrder = (first: number, second: number) =>
-    withTransaction(
-      pool,
-      async (tx) => {
-        // Detect the deadlock quickly instead of after the default 1 s.
-        await tx.query("SELECT set_config('deadlock_timeout', '50ms', true)");
-        await tx.query('UPDATE rows SET value = value + 1 WHERE id = $1', [first]);
-        if (tx.attempt === 1) await bothHoldFirstLock.arrive();
-        await tx.query('UPDATE rows SET value = value + 1 WHERE id = $1', [second]);
-      },
-      { retryBackoff: { baseDelayMs: 1, maxDelayMs: 20 } },
-    );
-  await Promise.all([lockInOrder(1, 2), lockInOrder(2, 1)]);
+  await provokeDeadlock(pool);
 
   const transactions = capture.spansNamed('transaction');
   expect(transactions.map((span) => span.attributes['strata.transaction.attempts']).sort()).toEqual([1, 2]);
