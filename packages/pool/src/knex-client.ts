@@ -8,6 +8,7 @@ import type { CheckedOutClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
+import type { StatementTracing } from './statement-tracing.js';
 
 /** What the Knex client needs from the pool. */
 export interface KnexConnectionSource {
@@ -18,6 +19,8 @@ export interface KnexConnectionSource {
   release(connection: PooledConnection, destroy: boolean): void;
   /** A statement failed: the typed error to throw (counted, its connection marked if it broke). */
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
+  /** Statement spans, when the pool has them. */
+  readonly tracing: StatementTracing | undefined;
 }
 
 /** The parts of knex's PostgreSQL dialect this file overrides or calls. */
@@ -71,6 +74,16 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     }
 
     override query(connection: pg.Client, query: unknown): Promise<unknown> {
+      const tracing = source.tracing;
+      const tracer = tracing?.tracer();
+      if (tracing === undefined || tracer === undefined) return this.sendQuery(connection, query);
+      // Knex's compiled SQL, with `?` where the bound values go.
+      const text = typeof query === 'string' ? query : String((query as { sql?: unknown }).sql ?? '');
+      return tracing.trace(tracer, text, () => this.sendQuery(connection, query));
+    }
+
+    // Not #private: Knex runs transactions on Object.create() copies of this client.
+    sendQuery(connection: pg.Client, query: unknown): Promise<unknown> {
       return super.query(connection, query).catch((error: unknown) => {
         throw source.fail(PooledConnection.of(connection), error);
       });
