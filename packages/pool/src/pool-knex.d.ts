@@ -24,7 +24,13 @@ export interface KnexNotInstalled {
 /** The type of `pool.knex`: Knex's own `Knex` type when knex is installed. */
 export type PoolKnex = 0 extends 1 & Knex ? KnexNotInstalled : Knex;
 
-/** Knex options the shared Knex instance accepts; connection and pool come from Strata. */
-export type KnexOptions = 0 extends 1 & Knex
+type KnexOptionsOf = 0 extends 1 & Knex
   ? KnexNotInstalled
   : Omit<Knex.Config, 'client' | 'connection' | 'pool' | 'connectionPool'>;
+
+/**
+ * Knex options the shared Knex instance accepts; connection and pool come from Strata. An
+ * interface, so that types inferred from it (the config schema's) name it rather than spell
+ * out Knex's types.
+ */
+export interface KnexOptions extends KnexOptionsOf {}
