@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
-import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
@@ -11,12 +10,13 @@ import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
-import type { Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
+import type { Pool, PoolEvents, PoolStats, QueryResult, RemovalReason } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+import type { KnexOptions } from './pool-knex.js';
 import { PoolMetrics } from './pool-metrics.js';
-import { openConnection, type PooledConnection, type RemovalReason } from './pooled-connection.js';
+import { openConnection, type PooledConnection } from './pooled-connection.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
 import type { StatementTracing } from './statement-tracing.js';
 import { WaitingCallers } from './waiting-callers.js';
@@ -34,7 +34,7 @@ const CANCEL_GRACE_MS = 1_000;
  */
 export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
-  readonly #clientConfig: pg.ClientConfig;
+  readonly #clientConfig: DriverConfig;
   readonly #target: ConnectTarget;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
@@ -69,12 +69,12 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #checkingHealth = false;
   readonly #timers: NodeJS.Timeout[] = [];
 
-  constructor(settings: PoolSettings, clientConfig: pg.ClientConfig, knexOptions: KnexOptions | undefined) {
+  constructor(settings: PoolSettings, clientConfig: DriverConfig, knexOptions: KnexOptions | undefined) {
     super();
     this.config = settings;
     this.#clientConfig = clientConfig;
     const { host, port, database } = settings;
-    this.#target = { host, port, database, password: clientConfig.password as string | undefined };
+    this.#target = { host, port, database, password: clientConfig.password };
     this.#knexOptions = knexOptions;
     this.#statements = new StatementRunner(settings.preparedStatements, this);
     this.#metrics = PoolMetrics.create(settings, () => this.stats());

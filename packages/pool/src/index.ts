@@ -4,11 +4,17 @@ export type { Pool, PoolEvents, PoolStats, QueryField, QueryResult, RemovalReaso
 export type { PoolClient } from './pool-client.js';
 export {
   type Environment,
-  type KnexOptions,
   type PoolConfigInput,
   type PoolSettings,
   poolConfigSchema,
   resolvePoolConfig,
 } from './pool-config.js';
-export { ClientReleasedError, PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+export {
+  ClientReleasedError,
+  KnexNotInstalledError,
+  PoolClosedError,
+  type PoolCounts,
+  PoolTimeoutError,
+} from './pool-errors.js';
+export type { KnexNotInstalled, KnexOptions, PoolKnex } from './pool-knex.js';
 export { poolOfKnex } from './pool-of-knex.js';

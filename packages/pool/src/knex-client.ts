@@ -1,11 +1,12 @@
-import { createRequire } from 'node:module';
 import { StrataError } from '@strata/errors';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type pg from 'pg';
 import { ambientConnectionOf, getAmbientConnection } from './ambient-connection.js';
+import { type KnexPgClient, loadKnex } from './load-knex.js';
 import type { Pool } from './pool.js';
 import type { CheckedOutClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { PoolSettings } from './pool-config.js';
+import type { KnexOptions } from './pool-knex.js';
 import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
 import type { StatementTracing } from './statement-tracing.js';
@@ -23,26 +24,15 @@ export interface KnexConnectionSource {
   readonly tracing: StatementTracing | undefined;
 }
 
-/** The parts of knex's PostgreSQL dialect this file overrides or calls. */
-interface KnexPgClient {
-  transacting?: boolean;
-  query(connection: unknown, query: unknown): Promise<unknown>;
-  transaction(container: unknown, config: unknown, outerTx: unknown): unknown;
-}
-type KnexPgClientClass = new (config: object) => KnexPgClient;
-
-const require = createRequire(import.meta.url);
-// knex has no exports map; its dialect classes are reachable by path, and subclassing the
-// PostgreSQL one is knex's own extension point for custom clients.
-const KnexPostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexPgClientClass;
-
 /**
  * Builds the Knex instance of a pool. Its client takes connections from the Strata pool
  * instead of a tarn pool of its own (knex opens none), uses the ambient connection when
- * there is one, and turns driver errors into Strata's typed errors.
+ * there is one, and turns driver errors into Strata's typed errors. Loads knex now, not when
+ * the pool is imported; throws `KnexNotInstalledError` when it is not installed.
  */
 export function createPoolKnex(source: KnexConnectionSource, options: KnexOptions | undefined): Knex {
   const { leakDetectionThreshold } = source.settings;
+  const { knex, PostgresClient: KnexPostgresClient } = loadKnex();
 
   class StrataKnexClient extends KnexPostgresClient {
     constructor(config: object) {
@@ -131,8 +121,8 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
   }
 
   const instance = knex({
-    ...options,
-    client: StrataKnexClient as unknown as typeof knex.Client,
+    ...(options as object),
+    client: StrataKnexClient as unknown as Knex.Config['client'],
     // Put SQL text, never bound values, on driver errors; typed errors carry neither.
     compileSqlOnError: false,
   });

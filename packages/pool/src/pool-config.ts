@@ -1,16 +1,13 @@
+import type { ConnectionOptions } from 'node:tls';
 import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@strata/errors';
-import type { Knex } from 'knex';
-import type { ClientConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import type { KnexOptions } from './pool-knex.js';
 
 const milliseconds = () =>
   z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
 const positiveMilliseconds = () =>
   z.number().int('must be a whole number of milliseconds').positive('must be more than 0');
-
-/** Knex options the shared Knex instance accepts; connection and pool come from Strata. */
-export type KnexOptions = Omit<Knex.Config, 'client' | 'connection' | 'pool' | 'connectionPool'>;
 
 const tlsOptionsSchema = z.strictObject({
   rejectUnauthorized: z.boolean().optional(),
@@ -156,11 +153,33 @@ export interface PoolSettings {
   readonly poolName: string;
 }
 
+/**
+ * The node-postgres client config the pool opens its connections with: the fields it sets,
+ * typed here so the pool's public types need not reference `pg`'s (@types/pg).
+ */
+export interface DriverConfig {
+  host: string;
+  port: number;
+  database: string | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  ssl: boolean | ConnectionOptions;
+  connectionTimeoutMillis: number;
+  keepAlive: boolean;
+  /** Startup parameters: they hold for the whole session, also behind PgBouncer. */
+  application_name: string;
+  statement_timeout?: number;
+  lock_timeout?: number;
+  idle_in_transaction_session_timeout?: number;
+  /** Command-line options for the backend, e.g. `-c lock_timeout=0`. */
+  options?: string;
+}
+
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
 export interface ResolvedPoolConfig {
   settings: PoolSettings;
   /** node-postgres client config, session settings included as startup parameters. */
-  clientConfig: ClientConfig;
+  clientConfig: DriverConfig;
   knex: KnexOptions | undefined;
 }
 
@@ -244,13 +263,13 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
   const url: Partial<ReturnType<typeof parseConnectionString>> = parsed.connectionString
     ? parseConnectionString(parsed.connectionString)
     : {};
-  const clientConfig: ClientConfig = {
+  const clientConfig: DriverConfig = {
     host: parsed.host ?? (url.host || 'localhost'),
     port: parsed.port ?? (url.port ? Number(url.port) : 5432),
     database: parsed.database ?? (url.database || undefined),
     user: parsed.user ?? (url.user || undefined),
     password: parsed.password ?? (url.password || undefined),
-    ssl: parsed.ssl ?? (url.ssl as ClientConfig['ssl']) ?? false,
+    ssl: parsed.ssl ?? (url.ssl as DriverConfig['ssl'] | undefined) ?? false,
     connectionTimeoutMillis: parsed.connectTimeout,
     keepAlive: true,
     // Startup parameters, not SET: they hold for the whole session, also behind PgBouncer.
@@ -281,8 +300,8 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
   const settings: PoolSettings = Object.freeze({
     ...rest,
     connectionString: connectionString ? redactConnectionString(connectionString) : undefined,
-    host: clientConfig.host as string,
-    port: clientConfig.port as number,
+    host: clientConfig.host,
+    port: clientConfig.port,
     database: clientConfig.database,
     user: clientConfig.user,
     ssl: Boolean(clientConfig.ssl),

@@ -1,8 +1,19 @@
 import type { EventEmitter } from 'node:events';
-import type { Knex } from 'knex';
 import type { PoolClient } from './pool-client.js';
 import type { PoolSettings } from './pool-config.js';
-import type { RemovalReason } from './pooled-connection.js';
+import type { PoolKnex } from './pool-knex.js';
+
+/** Why the pool closed a connection (the `remove` event carries it). */
+export type RemovalReason =
+  | 'idle-timeout'
+  | 'max-lifetime'
+  | 'health-check'
+  | 'ping-failed'
+  | 'broken'
+  | 'in-transaction'
+  | 'stale-statement'
+  | 'destroyed-by-caller'
+  | 'pool-closed';
 
 /** A column of a result, as PostgreSQL describes it. */
 export interface QueryField {
@@ -66,9 +77,11 @@ export interface Pool extends EventEmitter<PoolEvents> {
   /**
    * A Knex instance whose every query (and transaction) runs on this pool's connections.
    * Bind Objection models to it: `Model.knex(pool.knex)` or `pool.bindModel(Model)`.
-   * Do not `destroy()` it; close the pool instead.
+   * Do not `destroy()` it; close the pool instead. Created (and the `knex` package, an
+   * optional peer dependency, loaded) on first access; throws `KnexNotInstalledError` when
+   * knex is not installed.
    */
-  readonly knex: Knex;
+  readonly knex: PoolKnex;
   /**
    * Opens `min` connections, retrying with backoff for `readyTimeout` while the server is
    * not up yet; then keeps `min` warm. Rejects with a ConnectionError that says why.
@@ -84,7 +97,7 @@ export interface Pool extends EventEmitter<PoolEvents> {
   /** Checks out a connection for several statements; always `release()` it (in `finally`). */
   connect(): Promise<PoolClient>;
   /** Binds an Objection model class to this pool's Knex: `pool.bindModel(Person).query()`. */
-  bindModel<M extends { bindKnex(knex: Knex): M }>(model: M): M;
+  bindModel<M extends { bindKnex(knex: PoolKnex): M }>(model: M): M;
   stats(): PoolStats;
   /**
    * Stops handing out connections (`PoolClosedError`), lets in-flight work finish for up to
@@ -93,5 +106,3 @@ export interface Pool extends EventEmitter<PoolEvents> {
   close(options?: { timeoutMs?: number }): Promise<void>;
   readonly closed: boolean;
 }
-
-export type { RemovalReason };

@@ -1,17 +1,6 @@
 import pg from 'pg';
 import { sendCancelRequest } from './cancel-request.js';
-
-/** Why the pool closed a connection (the `remove` event carries it). */
-export type RemovalReason =
-  | 'idle-timeout'
-  | 'max-lifetime'
-  | 'health-check'
-  | 'ping-failed'
-  | 'broken'
-  | 'in-transaction'
-  | 'stale-statement'
-  | 'destroyed-by-caller'
-  | 'pool-closed';
+import type { RemovalReason } from './pool.js';
 
 /** node-postgres internals the pool relies on (stable across pg 8; not in @types/pg). */
 interface ClientInternals {

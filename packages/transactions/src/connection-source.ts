@@ -43,7 +43,11 @@ export function poolSource(pool: Pool): ConnectionSource {
   if (!source) {
     source = {
       target: pool,
-      knex: pool.knex,
+      // A getter: pool.knex loads knex (an optional peer dependency) on first access, and a
+      // transaction that only runs SQL must not need it.
+      get knex() {
+        return pool.knex;
+      },
       databaseAddresses: [{ host: pool.config.host, port: pool.config.port }],
       acquire(): Promise<Lease> {
         // A connection already ambient for this pool (e.g. a session advisory lock's) is
