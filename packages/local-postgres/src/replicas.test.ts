@@ -169,7 +169,7 @@ describe('faults on the primary', () => {
     ).toContain(21);
   });
 
-  test('onExit tells a crash from outside (requested: false) from the handle\'s own stop and kill', async () => {
+  test("onExit tells a crash from outside (requested: false) from the handle's own stop and kill", async () => {
     const exits: ServerExit[] = [];
     const unsubscribe = primary.onExit((exit) => exits.push(exit));
     try {
@@ -193,7 +193,7 @@ describe('faults on the primary', () => {
       { code: 0, signal: null, requested: true },
       { code: null, signal: 'SIGKILL', requested: true },
     ]);
-    await rows(primary.url, 'insert into kept values (30)');
+    await rows(primary.url, 'insert into kept values (25)');
   });
 
   test('promote() refuses a server that is not a replica', async () => {
