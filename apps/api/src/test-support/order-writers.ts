@@ -8,6 +8,8 @@ export interface SentOrder {
   endedAt: number;
   status: number | 'network-error';
   retryAfter: string | null;
+  /** The problem's type for an error answer, e.g. `/problems/database-unavailable`. */
+  problem?: string | undefined;
   /** The order as the API acknowledged it (201 only). */
   order?: OrderResponse;
 }
@@ -37,12 +39,17 @@ export class OrderWriters {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ userId, items }),
         }).then(
-          async (response) => ({
-            status: response.status,
-            retryAfter: response.headers.get('retry-after'),
-            order: response.status === 201 ? ((await response.json()) as OrderResponse) : undefined,
-          }),
-          () => ({ status: 'network-error' as const, retryAfter: null, order: undefined }),
+          async (response) => {
+            const body = (await response.json()) as OrderResponse | { type: string };
+            return {
+              status: response.status,
+              retryAfter: response.headers.get('retry-after'),
+              ...(response.status === 201
+                ? { order: body as OrderResponse }
+                : { problem: (body as { type: string }).type }),
+            };
+          },
+          () => ({ status: 'network-error' as const, retryAfter: null }),
         );
         this.sent.push({ writer, startedAt, endedAt: performance.now(), ...outcome });
         if (outcome.status !== 201) await sleep(100);
@@ -55,10 +62,13 @@ export class OrderWriters {
     return this.sent.flatMap((sent) => sent.order ?? []);
   }
 
-  /** How many answers of each status, e.g. `{ 201: 812, 503: 40 }`. */
+  /** How many answers of each status (and problem), e.g. `{ "201": 812, "503 database-unavailable": 40 }`. */
   histogram(from = 0): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const { status } of this.sent.slice(from)) counts[status] = (counts[status] ?? 0) + 1;
+    for (const { status, problem } of this.sent.slice(from)) {
+      const key = problem ? `${status} ${problem.replace('/problems/', '')}` : String(status);
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
     return counts;
   }
 
