@@ -178,7 +178,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   /** A statement failed (raw or Knex): maps the error to a typed one, marking the connection broken if it says so. */
   fail(connection: PooledConnection | undefined, error: unknown): unknown {
-    const mapped = this.#counted(mapDatabaseError(error));
+    const mapped = this.#counted(mapDatabaseError(connection?.failureCause(error) ?? error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
     return mapped;
   }

@@ -26,6 +26,11 @@ export class PooledConnection {
   state: 'opening' | 'idle' | 'active' | 'probing' | 'closed' = 'opening';
   /** The socket failed or the server ended the session; the connection must not be reused. */
   broken = false;
+  /**
+   * What the server or the socket said when the connection broke while no statement ran on
+   * it (e.g. FATAL 25P03 after `idle_in_transaction_session_timeout`, 57P01 on termination).
+   */
+  brokenBy: unknown = undefined;
   /** Called once when the connection breaks (socket error, session ended by the server). */
   onBroken: (() => void) | undefined = undefined;
   /** A prepared statement went stale inside a transaction; retire the connection at release. */
@@ -81,6 +86,14 @@ export class PooledConnection {
     return undefined;
   }
 
+  /**
+   * The error that explains a statement failing on this connection: the reason the session
+   * ended, when it ended before (the driver then only says "not queryable"), else `error`.
+   */
+  failureCause(error: unknown): unknown {
+    return this.brokenBy ?? error;
+  }
+
   /** Asks the server to cancel the statement this connection runs, if any; never rejects. */
   cancel(target: { host: string; port: number }, timeoutMs: number): Promise<void> {
     return sendCancelRequest(target, this.processId, this.secretKey, timeoutMs);
@@ -129,13 +142,14 @@ export async function openConnection(
 ): Promise<PooledConnection> {
   const client = new pg.Client(config);
   const connection = new PooledConnection(id, client, lifetime);
-  const markBroken = () => {
+  const markBroken = (error?: unknown) => {
     if (connection.broken) return;
     connection.broken = true;
+    connection.brokenBy = error;
     connection.onBroken?.();
   };
   client.on('error', markBroken);
-  client.on('end', markBroken);
+  client.on('end', () => markBroken());
   try {
     await client.connect();
   } catch (error) {
