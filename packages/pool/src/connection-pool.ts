@@ -10,12 +10,15 @@ import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
+import { type PgBouncerFinding, PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
 import type { Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
-import { openConnection, type PooledConnection, type RemovalReason } from './pooled-connection.js';
+import type { PooledConnection, RemovalReason } from './pooled-connection.js';
+import { TransactionSettings } from './session-settings.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
+import { TransactionPooling } from './transaction-pooling.js';
 import { WaitingCallers } from './waiting-callers.js';
 
 const READY_BACKOFF_START_MS = 100;
@@ -31,7 +34,7 @@ const CANCEL_GRACE_MS = 1_000;
  */
 export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
-  readonly #clientConfig: pg.ClientConfig;
+  readonly #pgbouncer: PgBouncerMode;
   readonly #target: ConnectTarget;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
@@ -53,6 +56,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #acquireCount = 0;
   #errors = 0;
   #acquireTimeouts = 0;
+  #preparedStatementConflicts = 0;
 
   /** Set once ready() succeeded: from then on the pool keeps `min` connections open. */
   #warm = false;
@@ -66,11 +70,12 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   constructor(settings: PoolSettings, clientConfig: pg.ClientConfig, knexOptions: KnexOptions | undefined) {
     super();
     this.config = settings;
-    this.#clientConfig = clientConfig;
     const { host, port, database } = settings;
     this.#target = { host, port, database, password: clientConfig.password as string | undefined };
     this.#knexOptions = knexOptions;
     this.#statements = new StatementRunner(settings.preparedStatements, this);
+    this.#pgbouncer = new PgBouncerMode(settings, clientConfig, (finding) => this.#found(finding));
+    if (settings.pgbouncer !== 'auto') this.#adapt(settings.pgbouncer);
     const pool = this;
     this.#idle = new IdleConnections(settings, {
       get closed() {
@@ -98,6 +103,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get pgbouncer(): PgBouncerPoolMode | false | undefined {
+    return this.#pgbouncer.mode;
   }
 
   get knex(): Knex {
@@ -174,6 +183,40 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const mapped = this.#counted(mapDatabaseError(error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
     return mapped;
+  }
+
+  conflict(connection: PooledConnection, sqlState: string): void {
+    this.#preparedStatementConflicts += 1;
+    if (this.#preparedStatementConflicts === 1 && this.listenerCount('prepared-statement-conflict') === 0) {
+      console.warn(
+        `strata pool: a named prepared statement met another client's on a PgBouncer server connection (SQLSTATE ${sqlState}); ` +
+          "it ran again unnamed, and the pool names no more statements. Leave preparedStatements unset and pgbouncer at 'auto' (or 'transaction').",
+      );
+    }
+    this.emit('prepared-statement-conflict', { connectionId: connection.id, sqlState });
+  }
+
+  /** Runs one Knex statement as the statement policy says (see `StatementRunner.around`). */
+  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R> {
+    return this.#statements.around(client, sql, run);
+  }
+
+  /** What the first connection found in front of the server: adapt, and say so. */
+  #found(finding: PgBouncerFinding): void {
+    if (finding.detected) this.#adapt(finding.mode);
+    if (finding.detected && finding.mode !== false && this.listenerCount('pgbouncer') === 0) {
+      console.info(`strata pool: ${finding.message}`);
+    }
+    this.emit('pgbouncer', finding);
+  }
+
+  #adapt(mode: PgBouncerPoolMode | false): void {
+    this.#statements.adapt({
+      named: this.config.preparedStatements ?? mode !== 'transaction',
+      behindPooler: mode !== false,
+      transactionPooling:
+        mode === 'transaction' ? new TransactionPooling(TransactionSettings.of(this.config)) : undefined,
+    });
   }
 
   /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */
@@ -295,7 +338,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const { maxLifetime, maxLifetimeJitter } = this.config;
     const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
     return this.#inFlight.track(
-      openConnection(this.#clientConfig, this.#nextId++, lifetime).then(
+      this.#pgbouncer.open(this.#nextId++, lifetime).then(
         (connection) => {
           this.#opening -= 1;
           this.#created += 1;
@@ -399,6 +442,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       acquireLatencyMs: this.#latency.percentiles(),
       errors: this.#errors,
       acquireTimeouts: this.#acquireTimeouts,
+      preparedStatementConflicts: this.#preparedStatementConflicts,
     };
   }
 

@@ -18,6 +18,8 @@ export interface KnexConnectionSource {
   release(connection: PooledConnection, destroy: boolean): void;
   /** A statement failed: the typed error to throw (counted, its connection marked if it broke). */
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
+  /** Runs one statement (`run`, whose SQL is `sql`) as the pool's statement policy says (PgBouncer). */
+  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R>;
 }
 
 /** The parts of knex's PostgreSQL dialect this file overrides or calls. */
@@ -71,9 +73,12 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     }
 
     override query(connection: pg.Client, query: unknown): Promise<unknown> {
-      return super.query(connection, query).catch((error: unknown) => {
-        throw source.fail(PooledConnection.of(connection), error);
-      });
+      const sql = typeof query === 'string' ? query : String((query as { sql?: unknown } | null)?.sql ?? '');
+      return source
+        .aroundKnex(connection, sql, () => super.query(connection, query))
+        .catch((error: unknown) => {
+          throw source.fail(PooledConnection.of(connection), error);
+        });
     }
 
     override transaction(container: unknown, config: object | undefined, outerTx: unknown): unknown {
