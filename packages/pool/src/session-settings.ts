@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { QueryResult } from './pool.js';
 import type { PoolSettings } from './pool-config.js';
+import { sendStatement } from './send-statement.js';
 
 /**
  * The session settings of the pool's configuration, by their PostgreSQL names. `statement`:
@@ -103,10 +104,7 @@ export class TransactionSettings {
     values: readonly unknown[] | undefined,
     name: string | undefined,
   ): Promise<QueryResult<Row>> {
-    const send = () =>
-      client.query(
-        values === undefined ? text : { name, text, values: values as unknown[] },
-      ) as unknown as Promise<QueryResult<Row>>;
+    const send = () => sendStatement<Row>(client, text, values, name);
     if (client.getTransactionStatus() !== 'I') return send();
     if (BEGINS.test(text)) {
       if (values !== undefined) return this.#afterBegin(client, send);

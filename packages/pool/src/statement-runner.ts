@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { QueryResult } from './pool.js';
 import type { PooledConnection } from './pooled-connection.js';
+import { sendStatement } from './send-statement.js';
 import { StatementNames } from './statement-names.js';
 import type { TransactionPooling } from './transaction-pooling.js';
 
@@ -74,9 +75,7 @@ export class StatementRunner {
     name: string | undefined,
   ): Promise<QueryResult<Row>> {
     if (this.#pooling !== undefined) return this.#pooling.send<Row>(client, text, values, name);
-    return client.query(
-      values === undefined ? text : { name, text, values: values as unknown[] },
-    ) as unknown as Promise<QueryResult<Row>>;
+    return sendStatement<Row>(client, text, values, name);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type SessionFeature, SessionFeatureUnsupportedError } from '@strata/errors';
 import type pg from 'pg';
 import type { QueryResult } from './pool.js';
+import { sendStatement } from './send-statement.js';
 import type { TransactionSettings } from './session-settings.js';
 
 // A session SET or RESET (SET LOCAL, SET TRANSACTION and SET CONSTRAINTS end with the transaction).
@@ -40,9 +41,7 @@ export class TransactionPooling {
     const feature = sessionFeatureOf(text);
     if (feature !== undefined) return Promise.reject(new SessionFeatureUnsupportedError(feature));
     if (this.#settings !== undefined) return this.#settings.send<Row>(client, text, values, name);
-    return client.query(
-      values === undefined ? text : { name, text, values: values as unknown[] },
-    ) as unknown as Promise<QueryResult<Row>>;
+    return sendStatement<Row>(client, text, values, name);
   }
 
   /** Runs one Knex statement (`run`, whose SQL is `sql`). */
