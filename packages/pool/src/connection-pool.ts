@@ -6,19 +6,18 @@ import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
+import { DrainSignal } from './drain-signal.js';
 import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
-import { type PgBouncerFinding, PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
+import { PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
 import type { Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
 import type { PooledConnection, RemovalReason } from './pooled-connection.js';
-import { TransactionSettings } from './session-settings.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
-import { TransactionPooling } from './transaction-pooling.js';
 import { WaitingCallers } from './waiting-callers.js';
 
 const READY_BACKOFF_START_MS = 100;
@@ -56,14 +55,13 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #acquireCount = 0;
   #errors = 0;
   #acquireTimeouts = 0;
-  #preparedStatementConflicts = 0;
 
   /** Set once ready() succeeded: from then on the pool keeps `min` connections open. */
   #warm = false;
   #ready: Promise<void> | undefined;
   #closed = false;
   #close: Promise<void> | undefined;
-  #drained: Array<() => void> = [];
+  readonly #drained = new DrainSignal();
   #checkingHealth = false;
   readonly #timers: NodeJS.Timeout[] = [];
 
@@ -73,9 +71,8 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const { host, port, database } = settings;
     this.#target = { host, port, database, password: clientConfig.password as string | undefined };
     this.#knexOptions = knexOptions;
-    this.#statements = new StatementRunner(settings.preparedStatements, this);
-    this.#pgbouncer = new PgBouncerMode(settings, clientConfig, (finding) => this.#found(finding));
-    if (settings.pgbouncer !== 'auto') this.#adapt(settings.pgbouncer);
+    this.#statements = new StatementRunner(settings, this);
+    this.#pgbouncer = new PgBouncerMode(settings, clientConfig, this.#statements, this);
     const pool = this;
     this.#idle = new IdleConnections(settings, {
       get closed() {
@@ -185,38 +182,8 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     return mapped;
   }
 
-  conflict(connection: PooledConnection, sqlState: string): void {
-    this.#preparedStatementConflicts += 1;
-    if (this.#preparedStatementConflicts === 1 && this.listenerCount('prepared-statement-conflict') === 0) {
-      console.warn(
-        `strata pool: a named prepared statement met another client's on a PgBouncer server connection (SQLSTATE ${sqlState}); ` +
-          "it ran again unnamed, and the pool names no more statements. Leave preparedStatements unset and pgbouncer at 'auto' (or 'transaction').",
-      );
-    }
-    this.emit('prepared-statement-conflict', { connectionId: connection.id, sqlState });
-  }
-
-  /** Runs one Knex statement as the statement policy says (see `StatementRunner.around`). */
   aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R> {
     return this.#statements.around(client, sql, run);
-  }
-
-  /** What the first connection found in front of the server: adapt, and say so. */
-  #found(finding: PgBouncerFinding): void {
-    if (finding.detected) this.#adapt(finding.mode);
-    if (finding.detected && finding.mode !== false && this.listenerCount('pgbouncer') === 0) {
-      console.info(`strata pool: ${finding.message}`);
-    }
-    this.emit('pgbouncer', finding);
-  }
-
-  #adapt(mode: PgBouncerPoolMode | false): void {
-    this.#statements.adapt({
-      named: this.config.preparedStatements ?? mode !== 'transaction',
-      behindPooler: mode !== false,
-      transactionPooling:
-        mode === 'transaction' ? new TransactionPooling(TransactionSettings.of(this.config)) : undefined,
-    });
   }
 
   /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */
@@ -306,7 +273,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       this.#active -= 1;
       this.#handOver(connection);
     }
-    if (this.#closed && this.#active === 0) this.#notifyDrained();
+    if (this.#closed && this.#active === 0) this.#drained.notify();
   }
 
   /** Opens connections for waiting callers while there is room under `max`. */
@@ -389,7 +356,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
         this.#ensureMin();
       }),
     );
-    if (this.#closed && this.#active === 0) this.#notifyDrained();
+    if (this.#closed && this.#active === 0) this.#drained.notify();
   }
 
   /** Every period: retire expired idle connections, probe the rest, restore `min`. */
@@ -442,7 +409,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       acquireLatencyMs: this.#latency.percentiles(),
       errors: this.#errors,
       acquireTimeouts: this.#acquireTimeouts,
-      preparedStatementConflicts: this.#preparedStatementConflicts,
+      preparedStatementConflicts: this.#statements.conflicts,
     };
   }
 
@@ -457,33 +424,18 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
     for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
 
-    if (this.#active > 0 && !(await this.#waitForDrain(timeoutMs))) {
+    if (this.#active > 0 && !(await this.#drained.wait(timeoutMs, this.#active === 0))) {
       // In-flight work ran past the timeout: cancel its statements, give them a moment to
       // unwind, then cut whatever is still held.
       const active = [...this.#connections].filter((connection) => connection.state === 'active');
       await Promise.all(
         active.map((connection) => connection.cancel(this.config, this.config.connectTimeout)),
       );
-      await this.#waitForDrain(CANCEL_GRACE_MS);
+      await this.#drained.wait(CANCEL_GRACE_MS, this.#active === 0);
       for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
     }
     await this.#inFlight.settled();
     for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
     await this.#inFlight.settled();
-  }
-
-  #waitForDrain(timeoutMs: number): Promise<boolean> {
-    if (this.#active === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#drained.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  #notifyDrained(): void {
-    for (const notify of this.#drained.splice(0)) notify();
   }
 }

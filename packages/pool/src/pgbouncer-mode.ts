@@ -1,5 +1,7 @@
+import type { EventEmitter } from 'node:events';
 import { ConnectionRejectedError, mapConnectError } from '@strata/errors';
 import type pg from 'pg';
+import type { PoolEvents } from './pool.js';
 import type { PoolSettings } from './pool-config.js';
 import { openConnection, type PooledConnection } from './pooled-connection.js';
 import { isSessionParameter, sessionSetSql, withoutSessionParameters } from './session-settings.js';
@@ -59,19 +61,27 @@ export class PgBouncerMode {
   readonly #pooled: pg.ClientConfig;
   readonly #sessionSet: string | undefined;
   readonly #settings: PoolSettings;
-  readonly #onFound: (finding: PgBouncerFinding) => void;
+  readonly #statements: { adapt(mode: PgBouncerPoolMode | false): void };
+  readonly #events: Pick<EventEmitter<PoolEvents>, 'emit' | 'listenerCount'>;
 
+  /**
+   * `statements` is told the mode before any connection is handed out; `events` gets the
+   * `pgbouncer` event (a detected PgBouncer nobody listens for goes to `console.info`).
+   */
   constructor(
     settings: PoolSettings,
     clientConfig: pg.ClientConfig,
-    onFound: (finding: PgBouncerFinding) => void,
+    statements: { adapt(mode: PgBouncerPoolMode | false): void },
+    events: Pick<EventEmitter<PoolEvents>, 'emit' | 'listenerCount'>,
   ) {
     this.#settings = settings;
     this.#mode = settings.pgbouncer === 'auto' ? undefined : settings.pgbouncer;
     this.#direct = clientConfig;
     this.#pooled = withoutSessionParameters(clientConfig);
     this.#sessionSet = sessionSetSql(settings);
-    this.#onFound = onFound;
+    this.#statements = statements;
+    this.#events = events;
+    if (this.#mode !== undefined) statements.adapt(this.#mode);
   }
 
   /** The pool mode of the PgBouncer in front, `false` for none, undefined until known. */
@@ -130,6 +140,7 @@ export class PgBouncerMode {
     try {
       const pid = await backendPid(connection.client);
       const mode = !refused && pid === connection.processId ? false : await this.#poolMode(connection, pid);
+      this.#statements.adapt(mode);
       this.#mode = mode;
       this.#report(mode, true);
       if (connection.broken) {
@@ -173,7 +184,11 @@ export class PgBouncerMode {
 
   #report(mode: PgBouncerPoolMode | false, detected: boolean): void {
     this.#reported = true;
-    this.#onFound({ mode, detected, message: this.#describe(mode, detected) });
+    const finding: PgBouncerFinding = { mode, detected, message: this.#describe(mode, detected) };
+    if (detected && mode !== false && this.#events.listenerCount('pgbouncer') === 0) {
+      console.info(`strata pool: ${finding.message}`);
+    }
+    this.#events.emit('pgbouncer', finding);
   }
 
   #describe(mode: PgBouncerPoolMode | false, detected: boolean): string {

@@ -1,28 +1,20 @@
+import type { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import type { QueryResult } from './pool.js';
+import type { PgBouncerPoolMode } from './pgbouncer-mode.js';
+import type { PoolEvents, QueryResult } from './pool.js';
+import type { PoolSettings } from './pool-config.js';
 import type { PooledConnection } from './pooled-connection.js';
 import { sendStatement } from './send-statement.js';
+import { TransactionSettings } from './session-settings.js';
 import { StatementNames } from './statement-names.js';
-import type { TransactionPooling } from './transaction-pooling.js';
+import { TransactionPooling } from './transaction-pooling.js';
 
-/** Where a failed statement's error goes: counted, mapped to a typed error, the connection marked if it broke. */
-export interface StatementFailures {
+/**
+ * Where a failed statement's error goes (counted, mapped to a typed error, the connection
+ * marked if it broke), and where a prepared-statement conflict is reported.
+ */
+export interface StatementFailures extends Pick<EventEmitter<PoolEvents>, 'emit' | 'listenerCount'> {
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
-  /**
-   * A named statement met another client's of the same name (42P05), or was gone (26000),
-   * because a pooler moved this client to another server connection. It runs again unnamed.
-   */
-  conflict(connection: PooledConnection, sqlState: string): void;
-}
-
-/** How statements are sent, once the pool knows what is in front of the server. */
-export interface StatementPolicy {
-  /** Run parameterised statements as named prepared statements. */
-  named: boolean;
-  /** A pooler is in front: a missing statement (26000) means it moved us, not that it went stale. */
-  behindPooler: boolean;
-  /** Behind transaction pooling: what the pool does differently on every statement. */
-  transactionPooling: TransactionPooling | undefined;
 }
 
 /**
@@ -33,21 +25,36 @@ export interface StatementPolicy {
  */
 export class StatementRunner {
   readonly #names = new StatementNames();
+  readonly #settings: PoolSettings;
   readonly #failures: StatementFailures;
   #named: boolean;
+  /** A pooler is in front: a missing statement (26000) means it moved us, not that it went stale. */
   #behindPooler = false;
+  /** Behind transaction pooling: what the pool does differently on every statement. */
   #pooling: TransactionPooling | undefined;
+  #conflicts = 0;
 
-  constructor(preparedStatements: boolean | undefined, failures: StatementFailures) {
-    this.#named = preparedStatements ?? true;
+  constructor(settings: PoolSettings, failures: StatementFailures) {
+    this.#settings = settings;
+    this.#named = settings.preparedStatements ?? true;
     this.#failures = failures;
   }
 
-  /** Applies what the pool learnt (or was told) about PgBouncer; called before any statement runs. */
-  adapt(policy: StatementPolicy): void {
-    this.#named = policy.named;
-    this.#behindPooler = policy.behindPooler;
-    this.#pooling = policy.transactionPooling;
+  /** Named statements that met another client's behind a pooler (`stats().preparedStatementConflicts`). */
+  get conflicts(): number {
+    return this.#conflicts;
+  }
+
+  /**
+   * Adapts to what is in front of the server (PgBouncer's pool mode, or `false`), before any
+   * statement runs: behind transaction pooling, statements run unnamed unless
+   * `preparedStatements` is true, and `TransactionPooling` takes over sending them.
+   */
+  adapt(mode: PgBouncerPoolMode | false): void {
+    this.#named = this.#settings.preparedStatements ?? mode !== 'transaction';
+    this.#behindPooler = mode !== false;
+    this.#pooling =
+      mode === 'transaction' ? new TransactionPooling(TransactionSettings.of(this.#settings)) : undefined;
   }
 
   /**
@@ -103,10 +110,7 @@ export class StatementRunner {
     const name = (conflict || stale) && values !== undefined ? this.#names.nameFor(text) : undefined;
     if (name === undefined) throw this.#failures.fail(connection, error);
     connection.forgetStatement(name);
-    if (conflict) {
-      this.#named = false;
-      this.#failures.conflict(connection, code as string);
-    }
+    if (conflict) this.#conflict(connection, code as string);
     if (connection.client.getTransactionStatus() !== 'I') {
       if (stale) connection.discard = true;
       throw this.#failures.fail(connection, error);
@@ -117,5 +121,18 @@ export class StatementRunner {
     } catch (retryError) {
       throw this.#failures.fail(connection, retryError);
     }
+  }
+
+  /** Names met another client's: reported (and said once when nobody listens); no more names. */
+  #conflict(connection: PooledConnection, sqlState: string): void {
+    this.#named = false;
+    this.#conflicts += 1;
+    if (this.#conflicts === 1 && this.#failures.listenerCount('prepared-statement-conflict') === 0) {
+      console.warn(
+        `strata pool: a named prepared statement met another client's on a PgBouncer server connection (SQLSTATE ${sqlState}); ` +
+          "it ran again unnamed, and the pool names no more statements. Leave preparedStatements unset and pgbouncer at 'auto' (or 'transaction').",
+      );
+    }
+    this.#failures.emit('prepared-statement-conflict', { connectionId: connection.id, sqlState });
   }
 }
