@@ -1,9 +1,19 @@
 export { getAmbientConnection, runWithConnection } from './ambient-connection.js';
 export { type CreatePoolOptions, createPool } from './create-pool.js';
-export type { Pool, PoolEvents, PoolStats, QueryField, QueryResult, RemovalReason } from './pool.js';
+export type {
+  PgBouncerFinding,
+  PgBouncerPoolMode,
+  Pool,
+  PoolEvents,
+  PoolStats,
+  QueryField,
+  QueryResult,
+  RemovalReason,
+} from './pool.js';
 export type { PoolClient } from './pool-client.js';
 export {
   type Environment,
+  type PgBouncerSetting,
   type PoolConfigInput,
   type PoolSettings,
   poolConfigSchema,

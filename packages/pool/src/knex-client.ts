@@ -22,6 +22,8 @@ export interface KnexConnectionSource {
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
   /** Statement spans, when the pool has them. */
   readonly tracing: StatementTracing | undefined;
+  /** Runs one statement (`run`, whose SQL is `sql`) as the pool's statement policy says (PgBouncer). */
+  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R>;
 }
 
 /**
@@ -74,9 +76,12 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
 
     // Not #private: Knex runs transactions on Object.create() copies of this client.
     sendQuery(connection: pg.Client, query: unknown): Promise<unknown> {
-      return super.query(connection, query).catch((error: unknown) => {
-        throw source.fail(PooledConnection.of(connection), error);
-      });
+      const sql = typeof query === 'string' ? query : String((query as { sql?: unknown } | null)?.sql ?? '');
+      return source
+        .aroundKnex(connection, sql, () => super.query(connection, query))
+        .catch((error: unknown) => {
+          throw source.fail(PooledConnection.of(connection), error);
+        });
     }
 
     override transaction(container: unknown, config: object | undefined, outerTx: unknown): unknown {

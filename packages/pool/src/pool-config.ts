@@ -86,9 +86,10 @@ export const poolConfigSchema = z
 
     /**
      * Run parameterised `query()` calls as named prepared statements (named by a hash of the
-     * SQL, prepared once per connection). Turn off behind PgBouncer < 1.21 in transaction mode.
+     * SQL, prepared once per connection). Unset: on, except behind PgBouncer in transaction
+     * mode. `true` there means PgBouncer ≥ 1.21 with `max_prepared_statements` > 0.
      */
-    preparedStatements: z.boolean().default(true),
+    preparedStatements: z.boolean().optional(),
     /**
      * OpenTelemetry spans and metrics (see the README). They cost nothing measurable while no
      * OpenTelemetry SDK is registered; `false` turns them off for this pool even when one is.
@@ -96,6 +97,11 @@ export const poolConfigSchema = z
     telemetry: z.boolean().default(true),
     /** `db.client.connection.pool.name` of the pool's metrics; defaults to `host:port/database`. */
     poolName: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
+    /**
+     * PgBouncer in front: `auto` detects it on the first connection; `transaction` or
+     * `session` says so (no detection); `false` says there is none.
+     */
+    pgbouncer: z.union([z.enum(['auto', 'transaction', 'session']), z.literal(false)]).default('auto'),
     /** Options for the shared Knex instance (e.g. `postProcessResponse`, `wrapIdentifier`). */
     knex: z
       .custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object')
@@ -147,7 +153,9 @@ export interface PoolSettings {
   readonly statementTimeout: number | undefined;
   readonly lockTimeout: number | undefined;
   readonly idleInTransactionSessionTimeout: number | undefined;
-  readonly preparedStatements: boolean;
+  /** Undefined: on, except behind PgBouncer in transaction mode. */
+  readonly preparedStatements: boolean | undefined;
+  readonly pgbouncer: PgBouncerSetting;
   readonly telemetry: boolean;
   /** Names the pool in OpenTelemetry metrics: `poolName`, else `host:port/database`. */
   readonly poolName: string;
@@ -174,6 +182,9 @@ export interface DriverConfig {
   /** Command-line options for the backend, e.g. `-c lock_timeout=0`. */
   options?: string;
 }
+
+/** The `pgbouncer` setting. */
+export type PgBouncerSetting = 'auto' | 'transaction' | 'session' | false;
 
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
 export interface ResolvedPoolConfig {
@@ -205,7 +216,11 @@ const ENVIRONMENT_VARIABLES = {
   STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
   STRATA_POOL_TELEMETRY: { field: 'telemetry', type: 'boolean' },
   STRATA_POOL_NAME: { field: 'poolName', type: 'string' },
-} as const satisfies Record<string, { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' }>;
+  STRATA_POOL_PGBOUNCER: { field: 'pgbouncer', type: 'pgbouncer' },
+} as const satisfies Record<
+  string,
+  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'pgbouncer' }
+>;
 
 /** Environment variables as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -219,6 +234,9 @@ function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
     sources.set(field, variable);
     if (type === 'string') {
       config[field] = raw;
+    } else if (type === 'pgbouncer') {
+      // `false` (or off, no, 0, none) says there is none; the mode names pass through for zod to check.
+      config[field] = /^(false|0|off|no|none)$/i.test(raw.trim()) ? false : raw.trim().toLowerCase();
     } else if (type === 'integer') {
       if (/^\s*-?\d+\s*$/.test(raw)) config[field] = Number(raw);
       else issues.push({ path: variable, message: 'must be a whole number' });
@@ -272,7 +290,8 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     ssl: parsed.ssl ?? (url.ssl as DriverConfig['ssl'] | undefined) ?? false,
     connectionTimeoutMillis: parsed.connectTimeout,
     keepAlive: true,
-    // Startup parameters, not SET: they hold for the whole session, also behind PgBouncer.
+    // Startup parameters, not SET: they hold for the whole session. Behind PgBouncer, which
+    // refuses them, session-settings.ts applies them instead.
     application_name: parsed.applicationName,
     ...(parsed.statementTimeout !== undefined && { statement_timeout: parsed.statementTimeout }),
     ...(parsed.lockTimeout !== undefined && { lock_timeout: parsed.lockTimeout }),
@@ -309,6 +328,7 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     lockTimeout: parsed.lockTimeout,
     idleInTransactionSessionTimeout: parsed.idleInTransactionSessionTimeout,
     poolName: parsed.poolName ?? `${clientConfig.host}:${clientConfig.port}/${clientConfig.database ?? ''}`,
+    preparedStatements: parsed.preparedStatements,
   });
   return { settings, clientConfig, knex };
 }

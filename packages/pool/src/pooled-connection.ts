@@ -6,7 +6,10 @@ import type { RemovalReason } from './pool.js';
 interface ClientInternals {
   processID: number | null;
   secretKey: number | null;
-  connection: { parsedStatements: Record<string, string> };
+  connection: {
+    parsedStatements: Record<string, string>;
+    submittedNamedStatements: Record<string, string>;
+  };
 }
 
 const CONNECTION = Symbol('strata.pooledConnection');
@@ -68,7 +71,9 @@ export class PooledConnection {
 
   /** Forgets a prepared statement node-postgres believes exists, so it is parsed again. */
   forgetStatement(name: string): void {
-    delete (this.client as unknown as ClientInternals).connection.parsedStatements[name];
+    const { connection } = this.client as unknown as ClientInternals;
+    delete connection.parsedStatements[name];
+    delete connection.submittedNamedStatements[name];
   }
 
   /**

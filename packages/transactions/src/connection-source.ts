@@ -33,6 +33,8 @@ export interface ConnectionSource {
   acquire(): Promise<Lease>;
   /** A pooled connection of its own, never the ambient one. */
   acquireOwn(): Promise<Lease>;
+  /** True when connections come through PgBouncer in transaction mode (known after the first one). */
+  behindTransactionPooling(): boolean;
 }
 
 const sources = new WeakMap<object, ConnectionSource>();
@@ -64,6 +66,7 @@ export function poolSource(pool: Pool): ConnectionSource {
           runAmbient: (fn) => runWithConnection(pool, client, fn),
         }));
       },
+      behindTransactionPooling: () => pool.pgbouncer === 'transaction',
     };
     sources.set(pool, source);
   }
@@ -116,6 +119,7 @@ export function knexSource(
           [RAW]: raw,
         } as Lease;
       },
+      behindTransactionPooling: () => false,
     };
     sources.set(knex, source);
   }
