@@ -31,6 +31,7 @@ describe('resolveConfig', () => {
       seedsDir: path.join(cwd, 'seeds'),
       poolMax: 25,
       rehearsal: { rows: 1_000, maxBlockingMs: 1_000, sampleIntervalMs: 10 },
+      lint: { catalog: false, smallTableRows: 10_000, smallTableBytes: 64 * 1024 * 1024 },
     });
   });
 
