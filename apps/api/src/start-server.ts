@@ -80,6 +80,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       logger.warn({ err: error }, 'opening a database connection failed'),
     );
     await pool.ready();
+    // The embedded server preloads pg_stat_statements; with the extension in the database, the
+    // evidence check of `strata migrate up --post-deploy` sees the statements the API runs.
+    if (database.provider === 'embedded')
+      await pool.knex.raw('create extension if not exists pg_stat_statements');
 
     const migrator = createMigrator({
       directory: MIGRATIONS_DIRECTORY,
