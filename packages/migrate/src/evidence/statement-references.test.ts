@@ -68,6 +68,17 @@ describe('statementReferences', () => {
     expect(await uses('delete from invoices where old_currency is null returning id')).toEqual([
       'uses invoices.old_currency',
     ]);
+    expect(
+      await uses(
+        'merge into invoices i using customers c on c.id = i.customer_id when matched then update set old_currency = c.name',
+      ),
+    ).toEqual(['sets invoices.old_currency']);
+    // Qualified by another table of the statement: that table's column.
+    expect(
+      await uses(
+        'update invoices i set currency = c.old_currency from customers c where c.id = i.customer_id',
+      ),
+    ).toEqual([]);
   });
 
   test('names are resolved by scope, not by text', async () => {

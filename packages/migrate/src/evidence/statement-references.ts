@@ -232,6 +232,26 @@ export function statementReferences(
   const targetValues = (list: readonly Node[] | undefined): unknown[] =>
     (list ?? []).map((item) => nodeAs(item, 'ResTarget')?.val);
 
+  const setsColumns = (table: string | undefined, list: readonly Node[] | undefined): void => {
+    if (table === undefined) return;
+    for (const column of targetNames(list)) useColumn(table, column, `sets ${bare(table)}.${column}`);
+  };
+
+  // The scope of a statement that changes a table: its CTEs, the table, the relations it reads.
+  const changing = (
+    statement: { withClause?: { ctes?: Node[] }; relation?: RangeVar } | undefined,
+    verb: string,
+    ranges: readonly Node[],
+    parent: Scope | undefined,
+  ) => {
+    const scope = newScope(parent);
+    addCtes(statement?.withClause, scope);
+    const table = useRelation(statement?.relation, scope, verb);
+    const conditions: unknown[] = [];
+    for (const item of ranges) addRange(item, scope, conditions);
+    return { scope, table, conditions };
+  };
+
   function walkStatement(node: Node, parent: Scope | undefined): void {
     switch (nodeType(node)) {
       case 'SelectStmt':
@@ -272,8 +292,7 @@ export function statementReferences(
             if (byColumns) note(index.label, `ON CONFLICT (${inferred.join(', ')}) infers it`);
           }
           scope.relations.push({ table, alias: 'excluded' });
-          for (const column of targetNames(conflict.targetList))
-            useColumn(table, column, `sets ${bare(table)}.${column}`);
+          setsColumns(table, conflict.targetList);
           walkExpression(
             [targetValues(conflict.targetList), conflict.whereClause, conflict.infer?.whereClause],
             scope,
@@ -284,15 +303,8 @@ export function statementReferences(
       }
       case 'UpdateStmt': {
         const update = nodeAs(node, 'UpdateStmt');
-        const scope = newScope(parent);
-        addCtes(update?.withClause, scope);
-        const table = useRelation(update?.relation, scope, 'updates');
-        const conditions: unknown[] = [];
-        for (const item of nodes(update?.fromClause)) addRange(item, scope, conditions);
-        if (table !== undefined) {
-          for (const column of targetNames(update?.targetList))
-            useColumn(table, column, `sets ${bare(table)}.${column}`);
-        }
+        const { scope, table, conditions } = changing(update, 'updates', nodes(update?.fromClause), parent);
+        setsColumns(table, update?.targetList);
         walkExpression(
           [conditions, targetValues(update?.targetList), update?.whereClause, update?.returningList],
           scope,
@@ -301,27 +313,17 @@ export function statementReferences(
       }
       case 'DeleteStmt': {
         const remove = nodeAs(node, 'DeleteStmt');
-        const scope = newScope(parent);
-        addCtes(remove?.withClause, scope);
-        useRelation(remove?.relation, scope, 'deletes from');
-        const conditions: unknown[] = [];
-        for (const item of nodes(remove?.usingClause)) addRange(item, scope, conditions);
+        const { scope, conditions } = changing(remove, 'deletes from', nodes(remove?.usingClause), parent);
         walkExpression([conditions, remove?.whereClause, remove?.returningList], scope);
         return;
       }
       case 'MergeStmt': {
         const merge = nodeAs(node, 'MergeStmt');
-        const scope = newScope(parent);
-        addCtes(merge?.withClause, scope);
-        const table = useRelation(merge?.relation, scope, 'merges into');
-        const conditions: unknown[] = [];
-        if (merge?.sourceRelation) addRange(merge.sourceRelation, scope, conditions);
+        const source = merge?.sourceRelation ? [merge.sourceRelation] : [];
+        const { scope, table, conditions } = changing(merge, 'merges into', source, parent);
         for (const item of nodes(merge?.mergeWhenClauses)) {
           const when = nodeAs(item, 'MergeWhenClause');
-          if (table !== undefined) {
-            for (const column of targetNames(when?.targetList))
-              useColumn(table, column, `sets ${bare(table)}.${column}`);
-          }
+          setsColumns(table, when?.targetList);
           conditions.push(when?.condition, targetValues(when?.targetList), when?.values);
         }
         walkExpression([conditions, merge?.joinCondition], scope);
