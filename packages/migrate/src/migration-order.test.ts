@@ -26,7 +26,7 @@ afterEach(async () => {
   await dir.cleanup();
 });
 
-test('up holds back a file numbered below the highest applied one of its scope, and what follows it in the scope', async () => {
+test('up holds back a file numbered below an applied one of its scope, and what follows it in the scope', async () => {
   await dir.write(
     '001_billing_expand_create_invoices.sql',
     sqlMigration('create table invoices (id bigint);'),
@@ -85,4 +85,19 @@ test('up holds back a file numbered below the highest applied one of its scope, 
     { seq: 4, overrides: null },
     { seq: 5, overrides: null },
   ]);
+});
+
+test('phase order is not out of order: an expand with a higher seq ran before the backfill it precedes', async () => {
+  await dir.write(
+    '001_billing_expand_create_invoices.sql',
+    sqlMigration('create table invoices (id bigint);'),
+  );
+  await dir.write('002_billing_backfill_fill.sql', sqlMigration('update invoices set id = id where id < 0;'));
+  await dir.write(
+    '003_billing_expand_add_total.sql',
+    sqlMigration('alter table invoices add column total int;'),
+  );
+  // The backfill waits for every expand of its scope; the expand 003 runs first.
+  expect((await migrator.up()).applied.map((m) => m.seq)).toEqual([1, 3]);
+  expect((await migrator.up()).applied.map((m) => m.seq)).toEqual([2]);
 });

@@ -1,6 +1,7 @@
 import type { MigrationFile } from './migration-file.js';
 import type { HistoryRecord } from './migration-history.js';
 import { addOverride, type OverridesByName } from './migration-override.js';
+import { MIGRATION_PHASES } from './migration-phase.js';
 import type { BlockedBy, BlockedMigration, Plan } from './migration-plan.js';
 
 /** A plan after the checks that may hold migrations back, with the overrides to record. */
@@ -44,9 +45,11 @@ export function holdBack(
 }
 
 /**
- * The order check against the database's history: a pending migration whose seq is below
- * the highest applied one of its scope would run after it — the order its files give broken,
- * as when two branches numbered migrations independently. It is held back (`out-of-order`),
+ * The order check against the database's history: a pending migration whose seq is below an
+ * applied one of its scope of the same or a later phase would run after it — the order its
+ * files give broken, as when two branches numbered migrations independently. (An applied
+ * migration of an earlier phase with a higher seq is the phase order at work: it ran first
+ * by design.) It is held back (`out-of-order`),
  * with the later migrations of its scope, unless `reason` says the order is intended; the
  * reason is then recorded with each such migration.
  */
@@ -54,8 +57,14 @@ export function holdOutOfOrder(plan: Plan, history: readonly HistoryRecord[], re
   const overrides: OverridesByName = new Map();
   const hold = new Map<string, string>();
   for (const file of plan.run) {
+    // An applied migration of an earlier phase may have a higher seq: the phase order runs it first.
     const last = history
-      .filter((record) => record.scope === file.scope && record.seq > file.seq)
+      .filter(
+        (record) =>
+          record.scope === file.scope &&
+          record.seq > file.seq &&
+          MIGRATION_PHASES.indexOf(record.phase) >= MIGRATION_PHASES.indexOf(file.phase),
+      )
       .reduce<HistoryRecord | undefined>(
         (top, record) => (top && top.seq > record.seq ? top : record),
         undefined,

@@ -21,7 +21,7 @@ export interface MigrationOverride {
 export interface UpOverrides {
   /** Run contracts although statements recorded since the deploy mark still use what they drop. */
   evidence?: string | undefined;
-  /** Run migrations whose seq is below the highest applied one of their scope. */
+  /** Run migrations whose seq is below an applied one of their scope (of the same or a later phase). */
   outOfOrder?: string | undefined;
 }
 

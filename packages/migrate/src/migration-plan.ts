@@ -13,7 +13,7 @@ export type BlockedBy =
   | 'post-deploy'
   /** Refused by the `guard` option (e.g. a schema_design.md gate). */
   | 'guard'
-  /** A seq below the highest applied one of its scope (or waiting for such a migration). */
+  /** A seq below an applied one of its scope of the same or a later phase (or waiting for such a migration). */
   | 'out-of-order'
   /** A contract whose removals statements recorded since the deploy mark still use (see README). */
   | 'evidence';
