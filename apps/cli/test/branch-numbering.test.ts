@@ -139,7 +139,7 @@ describe('migrate check --base', () => {
     await git(root, 'merge', '-q', 'main', '-m', 'merge main');
     const merged = await strata(['migrate', 'check', '--base', 'main', '--dir', dir, '--json']);
     expect(merged.json<CheckDocument>()).toMatchObject({ ok: true, findings: [] });
-  });
+  }, 120_000);
 
   test('new files sorting before the base, and a contract put before its expand, exit 3', async () => {
     const root = await repository(
@@ -163,7 +163,7 @@ describe('migrate check --base', () => {
       ['before-base', '005_orders_contract_drop_note.sql', '006_orders_expand_add_memo.sql'],
       ['phase-order', '005_orders_contract_drop_note.sql', '006_orders_expand_add_memo.sql'],
     ]);
-  });
+  }, 120_000);
 
   test('an unknown ref, or a folder outside a repository, is a usage error (exit 2)', async () => {
     const root = await repository('refs', [], ['005_orders_expand_add_memo.sql']);
@@ -195,5 +195,5 @@ describe('migrate check --base', () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

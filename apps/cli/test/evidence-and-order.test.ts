@@ -99,7 +99,7 @@ describe('evidence before contract', () => {
       'select overrides from strata_migrations where seq = 2',
     );
     expect(row?.overrides[0]?.reason).toBe(reason);
-  });
+  }, 120_000);
 
   test('without pg_stat_statements in the database the mark and up say so, and the gate decides', async () => {
     await folder.write(
@@ -117,7 +117,7 @@ describe('evidence before contract', () => {
     expect(up.code).toBe(0);
     expect(up.stderr.match(/no evidence/g)).toHaveLength(1);
     expect(up.stdout).toContain('applied 002_notes_contract_drop_body');
-  });
+  }, 120_000);
 });
 
 describe('the applied history is checked for order', () => {
@@ -156,5 +156,5 @@ describe('the applied history is checked for order', () => {
       'select overrides from strata_migrations where seq = 2',
     );
     expect(row?.overrides).toEqual([{ check: 'out-of-order', reason, refused: expect.any(String) }]);
-  });
+  }, 120_000);
 });
