@@ -4,6 +4,7 @@ export {
   type BatchUpdateResult,
   batchUpdate,
 } from './batch-update.js';
+export type { BlockingLock, BlockingSession } from './blocking-sessions.js';
 export {
   createMigrator,
   type DownOptions,
@@ -32,6 +33,7 @@ export {
 export {
   BatchUpdateInTransactionError,
   DuplicateMigrationSeqError,
+  LockWaitTimeoutError,
   MigrationChecksumError,
   MigrationDirectoryError,
   MigrationFailedError,
@@ -70,6 +72,7 @@ export {
   type MigratorConfig,
   type MigratorOptions,
   migratorOptionsSchema,
+  TIMEOUT_DEFAULTS,
 } from './migrator-config.js';
 export type { MigratorEvent } from './migrator-event.js';
 export type { NewMigration, NewMigrationOptions } from './new-migration.js';
@@ -92,3 +95,12 @@ export {
   scanSql,
   splitSqlStatements,
 } from './sql-parser.js';
+export { type StatementLock, statementLocks } from './statement-locks.js';
+export {
+  blocksWrites,
+  conflictingLockModes,
+  lockModeSql,
+  lockRank,
+  TABLE_LOCK_MODES,
+  type TableLockMode,
+} from './table-lock-mode.js';

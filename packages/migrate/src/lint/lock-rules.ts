@@ -127,7 +127,7 @@ const LOCK_MODES: Record<number, string> = {
 };
 
 // `VACUUM (FULL false)` / `(FULL off)` / `(FULL 0)` turn the option off; a bare `FULL` has no arg.
-function isEnabledOption(arg: Node | undefined): boolean {
+export function isEnabledOption(arg: Node | undefined): boolean {
   if (arg === undefined) return true;
   const boolean = nodeAs(arg, 'Boolean');
   if (boolean) return boolean.boolval === true;
@@ -140,7 +140,7 @@ function isEnabledOption(arg: Node | undefined): boolean {
   return true;
 }
 
-function hasConcurrentlyOption(params: readonly Node[] | undefined): boolean {
+export function hasConcurrentlyOption(params: readonly Node[] | undefined): boolean {
   return (params ?? []).some((param) => {
     const element = nodeAs(param, 'DefElem');
     return element?.defname === 'concurrently' && isEnabledOption(element.arg);
