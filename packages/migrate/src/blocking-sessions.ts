@@ -1,6 +1,7 @@
+import { lockedRelations } from './locked-relations.js';
 import type { Queryable } from './migration-history.js';
-import { quotedRelation, type StatementLock } from './statement-locks.js';
-import { conflictingLockModes, TABLE_LOCK_MODES, type TableLockMode } from './table-lock-mode.js';
+import type { StatementLock } from './statement-locks.js';
+import { conflictingLockModes, type TableLockMode } from './table-lock-mode.js';
 
 /** A lock a blocking session holds, or waits for, on a relation the migration needs. */
 export interface BlockingLock {
@@ -56,8 +57,7 @@ interface LockRow {
 
 /**
  * The sessions whose locks would make the migration's lock requests wait: for each lock in
- * `wanted` (on a relation that exists; an index counts for its table too, and DROP TABLE for
- * the tables its foreign keys join), every other session that holds a conflicting lock in a
+ * `wanted`, where it lands (`lockedRelations`), every other session that holds a conflicting lock in a
  * transaction open at least `minTransactionAgeMs`, or that is queued for a conflicting lock
  * (a request made now would queue behind it). Younger holders are left out: an ordinary
  * short transaction ends within the first attempt's lock_timeout. Oldest transaction first.
@@ -67,30 +67,14 @@ export async function blockingSessions(
   wanted: readonly StatementLock[],
   minTransactionAgeMs: number,
 ): Promise<BlockingSession[]> {
-  if (wanted.length === 0) return [];
-  const targets = wanted.map((lock) => ({
-    regclass: quotedRelation(lock.relation),
-    conflicts: conflictingLockModes(lock.mode),
-    index_table_conflicts: conflictingLockModes(lock.indexTableMode ?? lock.mode),
-    partners: lock.foreignKeyPartners === true,
+  const targets = (await lockedRelations(db, wanted)).map((target) => ({
+    oid: target.oid,
+    conflicts: conflictingLockModes(target.mode),
   }));
+  if (targets.length === 0) return [];
   const { rows } = await db.query(
-    `with wanted as (
-       select to_regclass(w.regclass) as oid, w.conflicts, w.index_table_conflicts, w.partners
-       from jsonb_to_recordset($1::jsonb)
-         as w(regclass text, conflicts text[], index_table_conflicts text[], partners boolean)
-     ), targets as (
-       select oid, conflicts from wanted where oid is not null
-       union all
-       select i.indrelid, w.index_table_conflicts from wanted w join pg_index i on i.indexrelid = w.oid
-       union all
-       select f.partner, $3::text[] from wanted w
-       cross join lateral (
-         select confrelid as partner from pg_constraint where contype = 'f' and conrelid = w.oid
-         union
-         select conrelid from pg_constraint where contype = 'f' and confrelid = w.oid
-       ) f
-       where w.partners and f.partner <> w.oid
+    `with targets as (
+       select t.oid::oid as oid, t.conflicts from jsonb_to_recordset($1::jsonb) as t(oid int8, conflicts text[])
      )
      select l.pid, l.mode, l.granted, n.nspname || '.' || c.relname as relation,
             coalesce(a.application_name, '') as application_name,
@@ -106,7 +90,7 @@ export async function blockingSessions(
        and l.pid is distinct from pg_backend_pid()
        and (not l.granted or a.xact_start is null
             or a.xact_start <= clock_timestamp() - $2::float8 * interval '1 millisecond')`,
-    [JSON.stringify(targets), minTransactionAgeMs, TABLE_LOCK_MODES],
+    [JSON.stringify(targets), minTransactionAgeMs],
   );
   return sessionsOf(rows as unknown as LockRow[]);
 }

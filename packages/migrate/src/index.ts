@@ -4,7 +4,7 @@ export {
   type BatchUpdateResult,
   batchUpdate,
 } from './batch-update.js';
-export type { BlockingLock, BlockingSession } from './blocking-sessions.js';
+export { type BlockingLock, type BlockingSession, describeBlocker } from './blocking-sessions.js';
 export {
   createMigrator,
   type DownOptions,
@@ -20,6 +20,7 @@ export {
 // The linter and the schema_design.md checks (src/lint, src/design; see LINT.md).
 export * from './design/index.js';
 export * from './lint/index.js';
+export { type LockedRelation, lockedRelations } from './locked-relations.js';
 export {
   BASELINE_FILE_NAME,
   type BaselineEntry,
@@ -95,7 +96,7 @@ export {
   scanSql,
   splitSqlStatements,
 } from './sql-parser.js';
-export { type StatementLock, statementLocks } from './statement-locks.js';
+export { quotedRelation, type StatementLock, statementLocks } from './statement-locks.js';
 export {
   blocksWrites,
   conflictingLockModes,

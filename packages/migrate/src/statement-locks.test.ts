@@ -53,6 +53,7 @@ describe('statementLocks', () => {
         relation: 'billing.lines',
         mode: 'AccessExclusiveLock',
         what: 'DROP TABLE billing.lines',
+        drops: true,
         foreignKeyPartners: true,
       },
     ]);

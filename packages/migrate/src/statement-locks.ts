@@ -22,6 +22,8 @@ export interface StatementLock {
   foreignKeyPartners?: true;
   /** When the relation is an index: the lock its table gets (REINDEX INDEX takes only SHARE there). */
   indexTableMode?: TableLockMode;
+  /** The statement removes the relation (DROP TABLE, DROP INDEX, ...). */
+  drops?: true;
 }
 
 // The linter's knowledge (writeBlockingLocks) judges tables by whether they exist; at run
@@ -80,6 +82,7 @@ function topLevelLocks(statement: Node): StatementLock[] {
           relation,
           mode: 'AccessExclusiveLock' as const,
           what: `DROP ${kind} ${relation}`,
+          drops: true as const,
           ...(drop?.removeType === 'OBJECT_TABLE' ? { foreignKeyPartners: true as const } : {}),
         };
       });
