@@ -47,6 +47,7 @@ describe('statementLocks', () => {
         relation: 'orders',
         mode: 'AccessExclusiveLock',
         what: 'DROP TABLE orders',
+        drops: true,
         foreignKeyPartners: true,
       },
       {
