@@ -791,21 +791,29 @@ describe('locking', () => {
     expect(await columnsOf('t')).toEqual(['a']);
   });
 
-  test("SQL directives set the migration's lock_timeout and statement_timeout", async () => {
+  test("a migration's lock_timeout follows its locks; SQL directives override it", async () => {
+    const settings =
+      "current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout";
+    // No lock that blocks writes on an existing table: nobody queues behind its waits.
+    await dir.write('001_a_expand_data.sql', sqlMigration(`create table seen_data as select ${settings};`));
+    // ACCESS EXCLUSIVE on seen_data: the short first attempt.
     await dir.write(
-      '001_a_expand_defaults.sql',
+      '002_a_expand_ddl.sql',
       sqlMigration(
-        "create table seen_default as select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout;",
+        `alter table seen_data add column note text;\ncreate table seen_ddl as select ${settings};`,
       ),
     );
     await dir.write(
-      '002_a_expand_directives.sql',
+      '003_a_expand_directives.sql',
       `-- migrate:lock-timeout 30ms\n-- migrate:statement-timeout 2h\n${sqlMigration(
-        "create table seen_directive as select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout;",
+        `alter table seen_data add column other text;\ncreate table seen_directive as select ${settings};`,
       )}`,
     );
     await migrator().up();
-    expect(await db.query('select * from seen_default')).toEqual([
+    expect(await db.query('select lock_timeout, statement_timeout from seen_data')).toEqual([
+      { lock_timeout: '2s', statement_timeout: '30min' },
+    ]);
+    expect(await db.query('select * from seen_ddl')).toEqual([
       { lock_timeout: '100ms', statement_timeout: '30min' },
     ]);
     expect(await db.query('select * from seen_directive')).toEqual([

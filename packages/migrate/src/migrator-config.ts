@@ -89,7 +89,7 @@ export const migratorOptionsSchema = z
     statementTimeout: durationSchema(TIMEOUT_DEFAULTS.statementTimeout),
     /** statement_timeout of CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY (no lock_timeout: they block no reads or writes). */
     indexBuildStatementTimeout: durationSchema(TIMEOUT_DEFAULTS.indexBuildStatementTimeout),
-    /** Defaults of batchUpdate's per-batch lockTimeout and statementTimeout in this migrator's migrations. */
+    /** Defaults of batchUpdate's per-batch lockTimeout and statementTimeout in this migrator's migrations; backfillLockTimeout is also the first lock_timeout of a migration that takes no write-blocking lock. */
     backfillLockTimeout: durationSchema(TIMEOUT_DEFAULTS.backfillLockTimeout),
     backfillStatementTimeout: durationSchema(TIMEOUT_DEFAULTS.backfillStatementTimeout),
     /** How long a migrator waits for another one to finish before failing. */

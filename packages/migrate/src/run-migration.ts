@@ -149,19 +149,26 @@ async function runSectionInTransaction(
 
 type Settings = { lockTimeout?: number | undefined; statementTimeout?: number | undefined };
 
-// CREATE/DROP INDEX CONCURRENTLY and the like take no lock that blocks reads or writes, but
-// wait for older transactions (lock waits too): no lock_timeout unless the file sets one,
-// and the index-build statement_timeout.
-function statementTimeoutsFor(
+// The timeouts of statements by the locks they take. Those that block writes (DDL) get the
+// short, growing lock_timeout. CREATE/DROP INDEX CONCURRENTLY and the like block no reads or
+// writes but wait for older transactions (lock waits too): no lock_timeout unless the file
+// sets one, and the index-build statement_timeout. The rest (a SQL backfill, CREATE TABLE)
+// make no one queue behind them while they wait: backfillLockTimeout.
+function timeoutsByLocks(
   context: RunContext,
   settings: Settings,
-  statement: SectionStatement,
+  locks: readonly StatementLock[],
+  concurrent = false,
 ): Timeouts {
-  if (!statement.nonTransactional?.includes('CONCURRENTLY')) return timeoutsFor(context, settings);
-  return {
-    lockTimeout: settings.lockTimeout ?? 0,
-    statementTimeout: settings.statementTimeout ?? context.policy.indexBuildStatementTimeout,
-  };
+  if (concurrent) {
+    return {
+      lockTimeout: settings.lockTimeout ?? 0,
+      statementTimeout: settings.statementTimeout ?? context.policy.indexBuildStatementTimeout,
+    };
+  }
+  const timeouts = timeoutsFor(context, settings);
+  if (locks.length > 0) return timeouts;
+  return { ...timeouts, lockTimeout: settings.lockTimeout ?? context.policy.backfill.lockTimeout };
 }
 
 // Statement by statement, each committed on its own; a lock timeout retries only the
@@ -178,22 +185,18 @@ async function runSectionStatementByStatement(
   let attempts = 1;
   try {
     for (const statement of section.statements) {
-      const timeouts = statementTimeoutsFor(context, settings, statement);
-      const result = await runUnblocked(
-        context,
-        file,
-        timeouts,
-        await statementLocks(statement),
-        async ({ lockTimeout }) => {
-          await setTimeouts(db, { ...timeouts, lockTimeout }, false);
-          const dropped = await dropInvalidIndexFor(db, statement);
-          if (dropped) {
-            repaired.push(dropped);
-            context.emit({ type: 'invalid-index-dropped', name: file.name, index: dropped });
-          }
-          await runStatement(db, statement);
-        },
-      );
+      const locks = await statementLocks(statement);
+      const concurrent = statement.nonTransactional?.includes('CONCURRENTLY') === true;
+      const timeouts = timeoutsByLocks(context, settings, locks, concurrent);
+      const result = await runUnblocked(context, file, timeouts, locks, async ({ lockTimeout }) => {
+        await setTimeouts(db, { ...timeouts, lockTimeout }, false);
+        const dropped = await dropInvalidIndexFor(db, statement);
+        if (dropped) {
+          repaired.push(dropped);
+          context.emit({ type: 'invalid-index-dropped', name: file.name, index: dropped });
+        }
+        await runStatement(db, statement);
+      });
       attempts = Math.max(attempts, result.attempts);
     }
   } finally {
@@ -225,11 +228,10 @@ async function stepFor(context: RunContext, file: MigrationFile, direction: Dire
     if (!section)
       throw new MigrationFailedError(file.fileName, `has no ${direction} section`, { attempts: 0 });
     const { settings } = file.sql;
-    const timeouts = timeoutsFor(context, settings);
     if (!section.transactional) {
       return {
         transactional: false,
-        timeouts,
+        timeouts: timeoutsFor(context, settings),
         run: async (finish, repaired) => {
           const attempts = await runSectionStatementByStatement(context, file, section, settings, repaired);
           await finish();
@@ -238,6 +240,7 @@ async function stepFor(context: RunContext, file: MigrationFile, direction: Dire
       };
     }
     const locks = await locksOf(section.statements);
+    const timeouts = timeoutsByLocks(context, settings, locks);
     return {
       transactional: true,
       timeouts,

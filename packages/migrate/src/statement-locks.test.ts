@@ -23,6 +23,20 @@ describe('statementLocks', () => {
       ],
     ],
     ['create index orders_c_idx on orders (c)', [['orders', 'ShareLock']]],
+    [
+      'create table lines (id bigint primary key, order_id bigint references orders (id), foreign key (id) references ids (id))',
+      [
+        ['orders', 'ShareRowExclusiveLock'],
+        ['ids', 'ShareRowExclusiveLock'],
+      ],
+    ],
+    [
+      'alter table lines add column currency_id bigint references currencies (id)',
+      [
+        ['lines', 'AccessExclusiveLock'],
+        ['currencies', 'ShareRowExclusiveLock'],
+      ],
+    ],
     ['alter table orders rename column a to b', [['orders', 'AccessExclusiveLock']]],
     ['lock table orders in share mode', [['orders', 'ShareLock']]],
     [

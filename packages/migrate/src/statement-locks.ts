@@ -52,9 +52,42 @@ const DROPPED_RELATIONS: Record<string, string> = {
 const rangeVarNames = (nodes: readonly Node[] | undefined): string[] =>
   (nodes ?? []).map((node) => relationName(nodeAs(node, 'RangeVar')));
 
+// A foreign key takes SHARE ROW EXCLUSIVE on the table it references, also when it comes
+// with a new table or a new column (which the linter, judging the new table, leaves aside).
+function referencedTables(nodes: readonly Node[] | undefined, what: string): StatementLock[] {
+  const constraints = (nodes ?? []).flatMap((node) => {
+    const column = nodeAs(node, 'ColumnDef');
+    return column ? (column.constraints ?? []) : [node];
+  });
+  return constraints.flatMap((node) => {
+    const constraint = nodeAs(node, 'Constraint');
+    if (constraint?.contype !== 'CONSTR_FOREIGN') return [];
+    return [{ relation: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock' as const, what }];
+  });
+}
+
 function topLevelLocks(statement: Node): StatementLock[] {
   switch (nodeType(statement)) {
-    case 'AlterTableStmt':
+    case 'CreateStmt': {
+      const create = nodeAs(statement, 'CreateStmt');
+      return referencedTables(create?.tableElts, `CREATE TABLE ${relationName(create?.relation)}`);
+    }
+    case 'AlterTableStmt': {
+      const alter = nodeAs(statement, 'AlterTableStmt');
+      const table = relationName(alter?.relation);
+      const newColumns = (alter?.cmds ?? []).flatMap((command) => {
+        const cmd = nodeAs(command, 'AlterTableCmd');
+        return cmd?.subtype === 'AT_AddColumn' && cmd.def ? [cmd.def] : [];
+      });
+      return [
+        ...writeBlockingLocks(statement, RUN_TIME_CONTEXT).map((lock) => ({
+          relation: lock.table,
+          mode: tableLockModeOf(lock.mode) ?? 'AccessExclusiveLock',
+          what: lock.what,
+        })),
+        ...referencedTables(newColumns, `ADD COLUMN ... REFERENCES on ${table}`),
+      ];
+    }
     case 'IndexStmt':
     case 'CreateTrigStmt':
     case 'RenameStmt':
