@@ -46,12 +46,6 @@ const lockNames = (locks: readonly StatementLock[]): string[] => [
   ...new Set(locks.map((lock) => `${lockModeSql(lock.mode)} on ${lock.relation}`)),
 ];
 
-const blockerKey = (blockers: readonly BlockingSession[]): string =>
-  blockers
-    .map((blocker) => blocker.pid)
-    .sort()
-    .join(',');
-
 /**
  * Runs `work` — statements that take `locks` — without letting it stall other traffic:
  *
@@ -59,7 +53,7 @@ const blockerKey = (blockers: readonly BlockingSession[]): string =>
  *    tables in a transaction older than the first attempt's lock_timeout, or is queued for
  *    one, it waits (reading pg_locks every `lockPollInterval`) instead of queueing: a
  *    request in the lock queue would make every later reader and writer of the table queue
- *    behind it. `onBlocked` names the blockers whenever they change.
+ *    behind it. `onBlocked` names the blockers whenever one appears that it has not named.
  * 2. Then it tries, with a short lock_timeout; one that times out (a transaction started in
  *    between) gives way, and the next try waits for blockers again, after a jittered pause,
  *    with a lock_timeout doubled up to `maxLockTimeout`.
@@ -90,20 +84,20 @@ export async function runWithLockWait<T>(
   };
 
   let lockTimeout = policy.lockTimeout;
-  let reported = '';
+  // Blockers already named during this wait: a report goes out when a new one appears.
+  const reported = new Set<number | null>();
   for (let attempt = 1; ; attempt++) {
     for (;;) {
       const blockers = await blockingSessions(db, locks, policy.lockTimeout);
       if (blockers.length === 0) break;
-      const key = blockerKey(blockers);
-      if (key !== reported) {
-        reported = key;
+      if (blockers.some((blocker) => !reported.has(blocker.pid))) {
+        for (const blocker of blockers) reported.add(blocker.pid);
         hooks.onBlocked(blockers, waited());
       }
       if (performance.now() + policy.lockPollInterval > deadline) await giveUp(attempt - 1);
       await sleep(policy.lockPollInterval);
     }
-    reported = '';
+    reported.clear();
     const remaining = Math.max(1, Math.floor(deadline - performance.now()));
     try {
       const value = await work({

@@ -14,7 +14,8 @@ export type MigratorEvent =
   /**
    * Other sessions hold (or wait for) locks that conflict with the ones the migration needs,
    * in transactions older than its first lock_timeout: it waits for them instead of queueing
-   * (which would stall every reader and writer behind it). Sent when the blockers change.
+   * (which would stall every reader and writer behind it). Sent when a blocker not yet named
+   * during this wait appears, with all the current ones.
    */
   | { type: 'lock-blocked'; name: string; waitedMs: number; blockers: BlockingSession[] }
   /**
