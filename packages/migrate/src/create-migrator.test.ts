@@ -19,6 +19,7 @@ import type { MigratorEvent } from './migrator-event.js';
 import { advisoryLockKey } from './migrator-lock.js';
 import { rejection } from './test-support/rejection.js';
 import {
+  columnsOf as columnsOfTable,
   createMigrationsDirectory,
   createTestDatabase,
   type MigrationsDirectory,
@@ -56,13 +57,7 @@ const tableExists = async (name: string): Promise<boolean> =>
   (await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [name]))[0]
     ?.present === true;
 
-const columnsOf = async (table: string): Promise<string[]> =>
-  (
-    await db.query<{ column_name: string }>(
-      'select column_name from information_schema.columns where table_name = $1 order by ordinal_position',
-      [table],
-    )
-  ).map((row) => row.column_name);
+const columnsOf = (table: string): Promise<string[]> => columnsOfTable(db, table);
 
 // A typical expand/contract change of one scope, plus an unrelated scope.
 async function writeBillingChange(): Promise<void> {

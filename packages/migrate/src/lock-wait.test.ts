@@ -9,6 +9,7 @@ import type { MigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { rejection } from './test-support/rejection.js';
 import {
+  columnsOf as columnsOfTable,
   createMigrationsDirectory,
   createTestDatabase,
   type MigrationsDirectory,
@@ -46,13 +47,7 @@ function migrator(options: Partial<MigratorOptions> = {}): Migrator {
   return created;
 }
 
-const columnsOf = async (table: string): Promise<string[]> =>
-  (
-    await db.query<{ column_name: string }>(
-      'select column_name from information_schema.columns where table_name = $1 order by ordinal_position',
-      [table],
-    )
-  ).map((row) => row.column_name);
+const columnsOf = (table: string): Promise<string[]> => columnsOfTable(db, table);
 
 /** A session in a transaction that ran `sql` and stays open, as a long report or a stuck job does. */
 async function longTransaction(

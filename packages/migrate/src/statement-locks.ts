@@ -2,7 +2,7 @@ import { escapeIdentifier } from '@strata/errors';
 import type { Node } from 'libpg-query';
 import { embeddedSql } from './lint/embedded-sql.js';
 import { emptyKnowledge, type LintContext } from './lint/lint-context.js';
-import { hasConcurrentlyOption, isEnabledOption } from './lint/lock-rules.js';
+import { hasConcurrentlyOption, isFullVacuum } from './lint/lock-rules.js';
 import { nodeAs, nodeType, relationName, stringValues } from './lint/parse-tree.js';
 import { writeBlockingLocks } from './lint/transaction-rules.js';
 import type { SqlStatement } from './sql-parser.js';
@@ -128,11 +128,7 @@ function topLevelLocks(statement: Node): StatementLock[] {
       }));
     case 'VacuumStmt': {
       const vacuum = nodeAs(statement, 'VacuumStmt');
-      const full = (vacuum?.options ?? []).some((option) => {
-        const element = nodeAs(option, 'DefElem');
-        return element?.defname === 'full' && isEnabledOption(element.arg);
-      });
-      if (!vacuum?.is_vacuumcmd || !full) return [];
+      if (!vacuum?.is_vacuumcmd || !isFullVacuum(vacuum)) return [];
       return (vacuum.rels ?? []).map((rel) => {
         const relation = relationName(nodeAs(rel, 'VacuumRelation')?.relation);
         return { relation, mode: 'AccessExclusiveLock', what: `VACUUM FULL ${relation}` };

@@ -13,51 +13,26 @@ export const TABLE_LOCK_MODES = [
 /** A table lock mode as pg_locks names it, e.g. `AccessExclusiveLock`. */
 export type TableLockMode = (typeof TABLE_LOCK_MODES)[number];
 
-// PostgreSQL's conflict table ("Conflicting Lock Modes" in the manual, lock.c's
-// LockConflicts), by rank: mode i conflicts with the modes listed for it.
-const CONFLICTS: Record<TableLockMode, readonly TableLockMode[]> = {
-  AccessShareLock: ['AccessExclusiveLock'],
-  RowShareLock: ['ExclusiveLock', 'AccessExclusiveLock'],
-  RowExclusiveLock: ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'],
-  ShareUpdateExclusiveLock: [
-    'ShareUpdateExclusiveLock',
-    'ShareLock',
-    'ShareRowExclusiveLock',
-    'ExclusiveLock',
-    'AccessExclusiveLock',
-  ],
-  ShareLock: [
-    'RowExclusiveLock',
-    'ShareUpdateExclusiveLock',
-    'ShareRowExclusiveLock',
-    'ExclusiveLock',
-    'AccessExclusiveLock',
-  ],
-  ShareRowExclusiveLock: [
-    'RowExclusiveLock',
-    'ShareUpdateExclusiveLock',
-    'ShareLock',
-    'ShareRowExclusiveLock',
-    'ExclusiveLock',
-    'AccessExclusiveLock',
-  ],
-  ExclusiveLock: [
-    'RowShareLock',
-    'RowExclusiveLock',
-    'ShareUpdateExclusiveLock',
-    'ShareLock',
-    'ShareRowExclusiveLock',
-    'ExclusiveLock',
-    'AccessExclusiveLock',
-  ],
-  AccessExclusiveLock: TABLE_LOCK_MODES,
-};
+// PostgreSQL's conflict table (lock.c's LockConflicts, "Conflicting Lock Modes" in the
+// manual): for each mode by rank (1 = ACCESS SHARE ... 8 = ACCESS EXCLUSIVE), the ranks of
+// the modes it conflicts with.
+const CONFLICTING_RANKS: readonly (readonly number[])[] = [
+  [8],
+  [7, 8],
+  [5, 6, 7, 8],
+  [4, 5, 6, 7, 8],
+  [3, 4, 6, 7, 8],
+  [3, 4, 5, 6, 7, 8],
+  [2, 3, 4, 5, 6, 7, 8],
+  [1, 2, 3, 4, 5, 6, 7, 8],
+];
 
 /** The mode's strength: 1 (ACCESS SHARE) to 8 (ACCESS EXCLUSIVE); 0 for a name that is not a table lock mode. */
 export const lockRank = (mode: string): number => TABLE_LOCK_MODES.indexOf(mode as TableLockMode) + 1;
 
 /** The modes that conflict with `mode`: a session holding (or queued for) one of them makes a request for `mode` wait. */
-export const conflictingLockModes = (mode: TableLockMode): readonly TableLockMode[] => CONFLICTS[mode];
+export const conflictingLockModes = (mode: TableLockMode): TableLockMode[] =>
+  (CONFLICTING_RANKS[lockRank(mode) - 1] ?? []).map((rank) => TABLE_LOCK_MODES[rank - 1] as TableLockMode);
 
 /**
  * True for modes that conflict with ROW EXCLUSIVE, the lock every INSERT, UPDATE and DELETE

@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, Node } from 'libpg-query';
+import type { ColumnDef, Constraint, Node, VacuumStmt } from 'libpg-query';
 import { isExistingTable, type LintContext, type RuleFinding, sameTable } from './lint-context.js';
 import { nodeAs, nodeType, relationName, stringValues, typeBaseName, walkTree } from './parse-tree.js';
 
@@ -72,11 +72,7 @@ function checkBlockingStatement(statement: Node, context: LintContext): RuleFind
     }
     case 'VacuumStmt': {
       const vacuum = nodeAs(statement, 'VacuumStmt');
-      const full = (vacuum?.options ?? []).some((option) => {
-        const element = nodeAs(option, 'DefElem');
-        return element?.defname === 'full' && isEnabledOption(element.arg);
-      });
-      if (!vacuum?.is_vacuumcmd || !full) return [];
+      if (!vacuum?.is_vacuumcmd || !isFullVacuum(vacuum)) return [];
       return [{ ruleId: 'vacuum-full', message: 'VACUUM FULL rewrites the table under ACCESS EXCLUSIVE.' }];
     }
     case 'ClusterStmt':
@@ -126,8 +122,16 @@ const LOCK_MODES: Record<number, string> = {
   8: 'ACCESS EXCLUSIVE',
 };
 
+/** Whether a VACUUM has the FULL option (on): it rewrites the table under ACCESS EXCLUSIVE. */
+export function isFullVacuum(vacuum: VacuumStmt): boolean {
+  return (vacuum.options ?? []).some((option) => {
+    const element = nodeAs(option, 'DefElem');
+    return element?.defname === 'full' && isEnabledOption(element.arg);
+  });
+}
+
 // `VACUUM (FULL false)` / `(FULL off)` / `(FULL 0)` turn the option off; a bare `FULL` has no arg.
-export function isEnabledOption(arg: Node | undefined): boolean {
+function isEnabledOption(arg: Node | undefined): boolean {
   if (arg === undefined) return true;
   const boolean = nodeAs(arg, 'Boolean');
   if (boolean) return boolean.boolval === true;
