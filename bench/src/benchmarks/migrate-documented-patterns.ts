@@ -174,7 +174,7 @@ const documentedPatterns: Benchmark<State> = {
     }
     const latencies = writers?.latenciesMs ?? [];
     console.log(
-      `  migrate.documented-patterns.1m round ${state.round}: ${timings.join(', ')}; writers p99 ${quantile(latencies, 0.99).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(0)} ms over ${latencies.length} writes, ${writers?.errors ?? 0} writer errors${writers?.firstErrors.length ? ` (${writers.firstErrors.join(' | ')})` : ''}`,
+      `  migrate.documented-patterns.1m round ${state.round}: ${timings.join(', ')}; writers p99 ${quantile(latencies, 0.99).toFixed(2)} ms, max ${latencies.reduce((a, b) => Math.max(a, b), 0).toFixed(0)} ms over ${latencies.length} writes, ${writers?.errors ?? 0} writer errors${writers?.firstErrors.length ? ` (${writers.firstErrors.join(' | ')})` : ''}`,
     );
     return { value: quantile(latencies, 0.99), latenciesMs: latencies };
   },
