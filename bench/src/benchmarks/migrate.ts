@@ -7,6 +7,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Benchmark, BenchmarkContext, Measurement } from '../benchmark.js';
 import { quantile } from '../statistics.js';
+import { startWriters } from '../writers.js';
 
 const BACKFILL_ROWS = 1_000_000;
 // The writers' rows: part of the same table, outside the rows the backfill touches.
@@ -19,41 +20,6 @@ interface State {
   writerPool: pg.Pool;
   knex: Knex;
   round: number;
-}
-
-interface WriterRun {
-  latenciesMs: number[];
-  errors: number;
-  stop: () => Promise<void>;
-}
-
-// Eight closed-loop writers, each running `write(index)` until stopped, timing every write.
-function startWriters(write: (writerIndex: number) => Promise<unknown>): WriterRun {
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  let running = true;
-  const writer = async (index: number) => {
-    while (running) {
-      const started = performance.now();
-      try {
-        await write(index);
-        latenciesMs.push(performance.now() - started);
-      } catch {
-        errors++;
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: WRITERS }, (_, index) => writer(index)));
-  return {
-    latenciesMs,
-    get errors() {
-      return errors;
-    },
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
 }
 
 // The backfill benchmark's writers update random rows of their own range, outside the backfill.
@@ -103,7 +69,7 @@ const backfill: Benchmark<State> = {
     const column = `currency_${state.round}`;
     // The (instant) ADD COLUMN runs before the writers start: only the backfill is measured.
     await state.knex.raw(`alter table ledger add column ${column} text`);
-    const writers = startWriters(ledgerUpdates(state.writerPool));
+    const writers = startWriters(WRITERS, ledgerUpdates(state.writerPool));
     const result = await batchUpdate(state.knex, {
       table: 'ledger',
       set: { [column]: state.knex.raw("coalesce(currency, 'USD')") },
@@ -119,7 +85,7 @@ const backfill: Benchmark<State> = {
     return { value: p99(writers.latenciesMs), latenciesMs: writers.latenciesMs };
   },
   async runBaseline(state): Promise<Measurement> {
-    const writers = startWriters(ledgerUpdates(state.writerPool));
+    const writers = startWriters(WRITERS, ledgerUpdates(state.writerPool));
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
     await writers.stop();
     if (writers.errors > 0) console.log(`  migrate.backfill.1m baseline: ${writers.errors} writer errors`);
@@ -216,7 +182,10 @@ const zeroDowntime: Benchmark<ZeroDowntimeState> = {
     const migrator = createMigrator({ directory, knex, lint: false });
     let newCode = false;
     const started = performance.now();
-    const writers = startWriters(applicationWrites(pool, () => newCode));
+    const writers = startWriters(
+      WRITERS,
+      applicationWrites(pool, () => newCode),
+    );
     try {
       await migrator.up();
       newCode = true; // the code deploy after the expand
@@ -252,7 +221,10 @@ const zeroDowntime: Benchmark<ZeroDowntimeState> = {
   },
   async runBaseline(state): Promise<Measurement> {
     const pool = new pg.Pool({ connectionString: state.baselineUrl, max: WRITERS });
-    const writers = startWriters(applicationWrites(pool, () => true));
+    const writers = startWriters(
+      WRITERS,
+      applicationWrites(pool, () => true),
+    );
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
     await writers.stop();
     await pool.end();

@@ -173,6 +173,48 @@ describe('batchUpdate', () => {
     expect(await db.query("select to_regclass('accounts')::text as t")).toEqual([{ t: 'accounts' }]);
   });
 
+  test("in a migration, batches take the migrator's backfill timeouts unless the options set them", async () => {
+    const dir = await createMigrationsDirectory();
+    const batchUpdateUrl = new URL('./batch-update.ts', import.meta.url).href;
+    const settings = "current_setting('lock_timeout') || ' ' || current_setting('statement_timeout')";
+    await dir.write(
+      '001_accounts_backfill_note.js',
+      `export const config = { transaction: false };
+export async function up(knex) {
+  const { batchUpdate } = await import(${JSON.stringify(batchUpdateUrl)});
+  await batchUpdate(knex, { table: 'accounts', set: { note: knex.raw("${settings}") }, where: knex.raw('id <= 10 and note is null') });
+  await batchUpdate(knex, { table: 'accounts', set: { note: knex.raw("${settings}") }, where: knex.raw('id > 10 and id <= 20 and note is null'), lockTimeout: '3s' });
+}\n`,
+    );
+    const migrator = createMigrator({
+      directory: dir.path,
+      knex: db.knex,
+      backfillLockTimeout: '750ms',
+      backfillStatementTimeout: '90s',
+    });
+    try {
+      await migrator.up();
+    } finally {
+      await migrator.close();
+      await dir.cleanup();
+    }
+    expect(
+      await db.query(
+        'select note, count(*)::int as n from accounts where id <= 20 group by note order by note',
+      ),
+    ).toEqual([
+      { note: '3s 90s', n: 10 },
+      { note: '750ms 90s', n: 10 },
+    ]);
+    // Outside a migration, the package defaults.
+    await batchUpdate(db.knex, {
+      table: 'accounts',
+      set: { note: db.knex.raw(settings) },
+      where: db.knex.raw('id = 21'),
+    });
+    expect(await db.query('select note from accounts where id = 21')).toEqual([{ note: '2s 1min' }]);
+  });
+
   test('runs inside a .js backfill migration that opts out of the transaction', async () => {
     const dir = await createMigrationsDirectory();
     const batchUpdateUrl = new URL('./batch-update.ts', import.meta.url).href;

@@ -11,7 +11,8 @@ import {
 } from '@strata/errors';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
+import { backfillTimeouts } from './backfill-timeouts.js';
+import { durationSchema, durationValueSchema } from './duration.js';
 import { BatchUpdateInTransactionError } from './migration-errors.js';
 
 /** Progress after each committed batch. */
@@ -86,9 +87,13 @@ const optionsSchema = z
         if (problem) context.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
-    /** lock_timeout of each batch; a batch that waits longer is retried. */
-    lockTimeout: durationSchema(2_000),
-    statementTimeout: durationSchema(60_000),
+    /**
+     * lock_timeout of each batch; a batch that waits longer is retried. Default: the
+     * migrator's `backfillLockTimeout` in a migration (2 s unless configured).
+     */
+    lockTimeout: durationValueSchema().optional(),
+    /** statement_timeout of each batch. Default: the migrator's `backfillStatementTimeout` (60 s). */
+    statementTimeout: durationValueSchema().optional(),
     /** Retries of one batch after a lock timeout, deadlock or serialization failure. */
     retries: z.int().min(0).max(1_000).default(10),
     /** Pause between batches, to leave room for other traffic. */
@@ -167,7 +172,12 @@ export async function batchUpdate(knex: Knex, options: BatchUpdateOptions): Prom
       })),
     );
   }
-  const config = parsed.data;
+  const defaults = backfillTimeouts();
+  const config = {
+    ...parsed.data,
+    lockTimeout: parsed.data.lockTimeout ?? defaults.lockTimeout,
+    statementTimeout: parsed.data.statementTimeout ?? defaults.statementTimeout,
+  };
   const table = quoteQualifiedName(config.table);
   const key = quoteIdentifier(config.key ?? (await primaryKeyOf(knex, config.table)));
   const filter = condition(config.where);

@@ -6,6 +6,7 @@ import { sqlMigration } from '@strata/migration-fixtures';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { createMigrator } from './create-migrator.js';
 import {
+  LockWaitTimeoutError,
   MigrationChecksumError,
   MigrationFailedError,
   MigrationLintError,
@@ -18,7 +19,14 @@ import type { MigratorEvent } from './migrator-event.js';
 import { advisoryLockKey } from './migrator-lock.js';
 import { migratorFixture } from './test-support/migrator-fixture.js';
 import { rejection } from './test-support/rejection.js';
-import { type MigrationsDirectory, schemaSnapshot, type TestDatabase } from './test-support/test-database.js';
+import {
+  columnsOf as columnsOfTable,
+  createMigrationsDirectory,
+  createTestDatabase,
+  type MigrationsDirectory,
+  schemaSnapshot,
+  type TestDatabase,
+} from './test-support/test-database.js';
 
 const fixture = migratorFixture({ lockRetryDelay: 20 });
 const migrator = fixture.migrator;
@@ -32,13 +40,7 @@ const tableExists = async (name: string): Promise<boolean> =>
   (await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [name]))[0]
     ?.present === true;
 
-const columnsOf = async (table: string): Promise<string[]> =>
-  (
-    await db.query<{ column_name: string }>(
-      'select column_name from information_schema.columns where table_name = $1 order by ordinal_position',
-      [table],
-    )
-  ).map((row) => row.column_name);
+const columnsOf = (table: string): Promise<string[]> => columnsOfTable(db, table);
 
 // A typical expand/contract change of one scope, plus an unrelated scope.
 async function writeBillingChange(): Promise<void> {
@@ -697,11 +699,12 @@ describe('locking', () => {
     expect((await migrator().up()).applied).toHaveLength(1);
   });
 
-  test('a migration waiting on a lock held by another session times out and retries instead of blocking', async () => {
+  test('a lock request gives way at lock_timeout and retries, so a reader queued behind it gets through', async () => {
     await db.query('create table t (a int); insert into t values (1)');
+    // A module: what it locks is unknown beforehand, so it tries at once, with lock_timeout.
     await dir.write(
-      '001_a_expand_add_b.sql',
-      sqlMigration('alter table t add column b int;', 'alter table t drop column b;'),
+      '001_a_expand_add_b.js',
+      "export async function up(knex) { await knex.raw('alter table t add column b int'); }\nexport async function down(knex) { await knex.raw('alter table t drop column b'); }\n",
     );
     const holder = await db.client();
     await holder.query('begin');
@@ -735,37 +738,65 @@ describe('locking', () => {
     expect(await columnsOf('t')).toEqual(['a', 'b']);
   });
 
-  test('when the lock never frees, the migration fails after its retries with a clear message', async () => {
+  test('when lock requests keep timing out, the migration fails after lockRetries, each try with a longer lock_timeout', async () => {
     await db.query('create table t (a int)');
+    // A module's up() is code: what it will lock is unknown, so there is no waiting for
+    // blockers first, only short tries whose lock_timeout doubles.
     await dir.write(
-      '001_a_expand_add_b.sql',
-      sqlMigration('alter table t add column b int;', 'alter table t drop column b;'),
+      '001_a_expand_add_b.js',
+      "export async function up(knex) { await knex.raw('alter table t add column b int'); }\n",
     );
     const holder = await db.client();
     await holder.query('begin');
     await holder.query('lock table t in access share mode');
-    const error = await rejection(migrator({ lockTimeout: 50, lockRetries: 2, lockRetryDelay: 10 }).up());
-    expect(error).toBeInstanceOf(MigrationFailedError);
-    expect((error as MigrationFailedError).attempts).toBe(3);
-    expect((error as Error).message).toMatch(
-      /could not take its locks within lock_timeout \(50 ms\) in 3 attempts/,
+    const events: MigratorEvent[] = [];
+    const error = await rejection(
+      migrator({
+        lockTimeout: 20,
+        maxLockTimeout: 50,
+        lockRetries: 2,
+        onEvent: (event) => events.push(event),
+      }).up(),
     );
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect((error as MigrationFailedError).cause).toBeInstanceOf(LockWaitTimeoutError);
+    expect((error as MigrationFailedError).attempts).toBe(3);
+    expect((error as Error).message).toMatch(/gave up waiting for its locks after \d+ ms and 3 attempts/);
+    expect(
+      events.flatMap((event) => (event.type === 'lock-timeout-retry' ? [event.lockTimeoutMs] : [])),
+    ).toEqual([40, 50]);
     await holder.query('rollback');
     expect(await columnsOf('t')).toEqual(['a']);
   });
 
-  test('per-migration lock timeout directive overrides the default', async () => {
-    await db.query('create table t (a int)');
+  test("a migration's lock_timeout follows its locks; SQL directives override it", async () => {
+    const settings =
+      "current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout";
+    // No lock that blocks writes on an existing table: nobody queues behind its waits.
+    await dir.write('001_a_expand_data.sql', sqlMigration(`create table seen_data as select ${settings};`));
+    // ACCESS EXCLUSIVE on seen_data: the short first attempt.
     await dir.write(
-      '001_a_expand_add_b.sql',
-      `-- migrate:lock-timeout 30ms\n${sqlMigration('alter table t add column b int;', 'alter table t drop column b;')}`,
+      '002_a_expand_ddl.sql',
+      sqlMigration(
+        `alter table seen_data add column note text;\ncreate table seen_ddl as select ${settings};`,
+      ),
     );
-    const holder = await db.client();
-    await holder.query('begin');
-    await holder.query('lock table t in access share mode');
-    const error = await rejection(migrator({ lockTimeout: 60_000, lockRetries: 0 }).up());
-    expect((error as Error).message).toMatch(/within lock_timeout \(30 ms\) in 1 attempt;/);
-    await holder.query('rollback');
+    await dir.write(
+      '003_a_expand_directives.sql',
+      `-- migrate:lock-timeout 30ms\n-- migrate:statement-timeout 2h\n${sqlMigration(
+        `alter table seen_data add column other text;\ncreate table seen_directive as select ${settings};`,
+      )}`,
+    );
+    await migrator().up();
+    expect(await db.query('select lock_timeout, statement_timeout from seen_data')).toEqual([
+      { lock_timeout: '2s', statement_timeout: '30min' },
+    ]);
+    expect(await db.query('select * from seen_ddl')).toEqual([
+      { lock_timeout: '100ms', statement_timeout: '30min' },
+    ]);
+    expect(await db.query('select * from seen_directive')).toEqual([
+      { lock_timeout: '30ms', statement_timeout: '2h' },
+    ]);
   });
 });
 

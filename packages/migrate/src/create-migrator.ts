@@ -36,6 +36,7 @@ import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './mig
 import { createMigrationFile, type NewMigration, type NewMigrationOptions } from './new-migration.js';
 import { type PlannedMigration, plannedMigration } from './planned-migration.js';
 import { applyMigration, type RunContext, revertMigration } from './run-migration.js';
+import { runPolicyOf } from './run-policy.js';
 
 /** One migration in `status()`: a file, an applied history row, or both. */
 export interface MigrationStatus {
@@ -216,14 +217,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
             knex,
             history,
             emit,
-            policy: {
-              lockTimeout: config.lockTimeout,
-              statementTimeout: config.statementTimeout,
-              lockRetries: config.lockRetries,
-              lockRetryDelay: config.lockRetryDelay,
-              lockRetryMaxDelay: config.lockRetryMaxDelay,
-              appliedBy,
-            },
+            policy: runPolicyOf(config, appliedBy),
           });
         } finally {
           await releaseMigratorLock(db, lockKey).catch(() => undefined);

@@ -25,18 +25,20 @@ export function toPostgresDuration(milliseconds: number): string {
  * omitted, parsed to milliseconds; anything else is an issue naming the field.
  */
 export function durationSchema(fallback: number) {
-  return z
-    .union([z.number(), z.string()])
-    .default(fallback)
-    .transform((value, context) => {
-      const milliseconds = parseDuration(value);
-      if (milliseconds === undefined) {
-        context.addIssue({
-          code: 'custom',
-          message: 'must be milliseconds (a number) or a duration such as 500ms, 5s, 10min, 1h',
-        });
-        return z.NEVER;
-      }
-      return milliseconds;
-    });
+  return durationValueSchema().default(fallback);
+}
+
+/** Like `durationSchema`, without a default (add `.optional()` for a field that may be left out). */
+export function durationValueSchema() {
+  return z.union([z.number(), z.string()]).transform((value, context) => {
+    const milliseconds = parseDuration(value);
+    if (milliseconds === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be milliseconds (a number) or a duration such as 500ms, 5s, 10min, 1h',
+      });
+      return z.NEVER;
+    }
+    return milliseconds;
+  });
 }

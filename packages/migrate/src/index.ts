@@ -4,6 +4,7 @@ export {
   type BatchUpdateResult,
   batchUpdate,
 } from './batch-update.js';
+export { type BlockingLock, type BlockingSession, describeBlocker } from './blocking-sessions.js';
 export {
   type BranchComparison,
   type BranchFinding,
@@ -31,6 +32,7 @@ export {
 export * from './design/index.js';
 export * from './evidence/index.js';
 export * from './lint/index.js';
+export { type LockedRelation, lockedRelations } from './locked-relations.js';
 export {
   BASELINE_FILE_NAME,
   type BaselineEntry,
@@ -44,6 +46,7 @@ export {
 export {
   BatchUpdateInTransactionError,
   DuplicateMigrationSeqError,
+  LockWaitTimeoutError,
   MigrationChecksumError,
   MigrationDirectoryError,
   MigrationFailedError,
@@ -83,6 +86,7 @@ export {
   type MigratorConfig,
   type MigratorOptions,
   migratorOptionsSchema,
+  TIMEOUT_DEFAULTS,
 } from './migrator-config.js';
 export type { MigratorEvent } from './migrator-event.js';
 export type { NewMigration, NewMigrationOptions } from './new-migration.js';
@@ -105,3 +109,12 @@ export {
   scanSql,
   splitSqlStatements,
 } from './sql-parser.js';
+export { quotedRelation, type StatementLock, statementLocks } from './statement-locks.js';
+export {
+  blocksWrites,
+  conflictingLockModes,
+  lockModeSql,
+  lockRank,
+  TABLE_LOCK_MODES,
+  type TableLockMode,
+} from './table-lock-mode.js';

@@ -1,4 +1,5 @@
 import { StrataError } from '@strata/errors';
+import { type BlockingSession, describeBlocker } from './blocking-sessions.js';
 import type { AppliedMigration } from './migration-result.js';
 
 /** Which naming rule a migration file name broke. */
@@ -145,6 +146,48 @@ export class MigrationFailedError extends StrataError {
     this.migration = migration;
     this.line = options.line;
     this.attempts = options.attempts;
+  }
+}
+
+/**
+ * A migration gave up waiting for its table locks after `maxLockWait`: other sessions kept
+ * holding (or queueing for) locks that conflict with them. `blockers` names those sessions
+ * (pid, application, state, transaction age, their statement with passwords masked); the
+ * migrator never queued behind them long enough to stall other traffic. It is the `cause`
+ * of the `MigrationFailedError` the run stops with.
+ */
+export class LockWaitTimeoutError extends StrataError {
+  readonly waitedMs: number;
+  readonly attempts: number;
+  /** What the migration needed: `ACCESS EXCLUSIVE on orders`. */
+  readonly locks: readonly string[];
+  readonly blockers: readonly BlockingSession[];
+  /** The line of the statement whose lock request timed out last, when one did. */
+  readonly line: number | undefined;
+
+  constructor(details: {
+    waitedMs: number;
+    attempts: number;
+    locks: readonly string[];
+    blockers: readonly BlockingSession[];
+    line?: number | undefined;
+    cause?: unknown;
+  }) {
+    const needed = details.locks.length > 0 ? ` (${details.locks.join(', ')})` : '';
+    const blockedBy =
+      details.blockers.length > 0
+        ? `blocked by ${details.blockers.map(describeBlocker).join('; ')}`
+        : 'lock requests kept timing out, though no long transaction was seen holding a conflicting lock';
+    super(
+      'MIGRATION_LOCK_WAIT_TIMEOUT',
+      `gave up waiting for its locks${needed} after ${details.waitedMs} ms and ${details.attempts} attempt${details.attempts === 1 ? '' : 's'}: ${blockedBy}. Let those transactions finish (or end them: select pg_terminate_backend(pid)), then run again; or raise maxLockWait.`,
+      { cause: details.cause },
+    );
+    this.waitedMs = details.waitedMs;
+    this.attempts = details.attempts;
+    this.locks = details.locks;
+    this.blockers = details.blockers;
+    this.line = details.line;
   }
 }
 

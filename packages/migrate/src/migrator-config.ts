@@ -41,6 +41,24 @@ const knexInstance = z.custom<Knex>(
   'must be a Knex instance (e.g. pool.knex)',
 );
 
+/**
+ * The default timeouts, in milliseconds, by kind of statement: a migration's statements (a
+ * short lock_timeout that grows, within a bounded wait), index builds run CONCURRENTLY, and
+ * the batches of `batchUpdate`. The one place they are set.
+ */
+export const TIMEOUT_DEFAULTS = {
+  lockTimeout: 100,
+  maxLockTimeout: 2_000,
+  lockRetryDelay: 100,
+  lockRetryMaxDelay: 2_000,
+  maxLockWait: 5 * 60_000,
+  lockPollInterval: 100,
+  statementTimeout: 30 * 60_000,
+  indexBuildStatementTimeout: 2 * 60 * 60_000,
+  backfillLockTimeout: 2_000,
+  backfillStatementTimeout: 60_000,
+} as const;
+
 /** The options of `createMigrator`, with their defaults. */
 export const migratorOptionsSchema = z
   .object({
@@ -54,15 +72,29 @@ export const migratorOptionsSchema = z
     schema: identifier('public'),
     historyTable: identifier('strata_migrations'),
     deployTable: identifier('strata_deploys'),
-    /** lock_timeout for each migration's statements; a migration that waits longer gives way and retries. */
-    lockTimeout: durationSchema(5_000),
-    /** statement_timeout for each migration's statements. */
-    statementTimeout: durationSchema(30 * 60_000),
-    /** Retries of a migration (or non-transactional statement) after a lock timeout. */
-    lockRetries: z.int().min(0).max(1_000).default(5),
-    /** First backoff after a lock timeout; doubles each retry (with jitter) up to lockRetryMaxDelay. */
-    lockRetryDelay: durationSchema(500),
-    lockRetryMaxDelay: durationSchema(30_000),
+    // Timeouts by kind of statement; defaults in TIMEOUT_DEFAULTS.
+    /** lock_timeout of a migration's first attempt at its locks: the longest it makes other sessions queue. */
+    lockTimeout: durationSchema(TIMEOUT_DEFAULTS.lockTimeout),
+    /** lock_timeout doubles after each attempt that timed out, up to this. */
+    maxLockTimeout: durationSchema(TIMEOUT_DEFAULTS.maxLockTimeout),
+    /** Pause after a timed-out attempt; doubles each retry (with jitter) up to lockRetryMaxDelay. */
+    lockRetryDelay: durationSchema(TIMEOUT_DEFAULTS.lockRetryDelay),
+    lockRetryMaxDelay: durationSchema(TIMEOUT_DEFAULTS.lockRetryMaxDelay),
+    /** At most this many retries after a lock timeout; by default as many as maxLockWait allows. */
+    lockRetries: z.int().min(0).max(1_000).optional(),
+    /** How long a migration may wait for its locks in all (blockers, attempts) before LockWaitTimeoutError. */
+    maxLockWait: durationSchema(TIMEOUT_DEFAULTS.maxLockWait),
+    /** How often pg_locks is read while another session holds a lock the migration needs. */
+    lockPollInterval: durationSchema(TIMEOUT_DEFAULTS.lockPollInterval).pipe(
+      z.number().min(10, 'must be at least 10ms'),
+    ),
+    /** statement_timeout of each migration's statements. */
+    statementTimeout: durationSchema(TIMEOUT_DEFAULTS.statementTimeout),
+    /** statement_timeout of CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY (no lock_timeout: they block no reads or writes). */
+    indexBuildStatementTimeout: durationSchema(TIMEOUT_DEFAULTS.indexBuildStatementTimeout),
+    /** Defaults of batchUpdate's per-batch lockTimeout and statementTimeout in this migrator's migrations; backfillLockTimeout is also the first lock_timeout of a migration that takes no write-blocking lock. */
+    backfillLockTimeout: durationSchema(TIMEOUT_DEFAULTS.backfillLockTimeout),
+    backfillStatementTimeout: durationSchema(TIMEOUT_DEFAULTS.backfillStatementTimeout),
     /** How long a migrator waits for another one to finish before failing. */
     lockWaitTimeout: durationSchema(60_000),
     /** Recorded as "applied by" in the history; defaults to `user@host` of this process. */

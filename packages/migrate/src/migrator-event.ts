@@ -1,3 +1,4 @@
+import type { BlockingSession } from './blocking-sessions.js';
 import type { MigrationPhase } from './migration-phase.js';
 
 /**
@@ -10,8 +11,25 @@ export type MigratorEvent =
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'migration-start'; name: string; phase: MigrationPhase; transactional: boolean }
   | { type: 'migration-done'; name: string; durationMs: number }
-  /** A statement hit lock_timeout; the migration (or, outside a transaction, the statement) runs again after `delayMs`. */
-  | { type: 'lock-timeout-retry'; name: string; attempt: number; delayMs: number; line: number | undefined }
+  /**
+   * Other sessions hold (or wait for) locks that conflict with the ones the migration needs,
+   * in transactions older than its first lock_timeout: it waits for them instead of queueing
+   * (which would stall every reader and writer behind it). Sent when a blocker not yet named
+   * during this wait appears, with all the current ones.
+   */
+  | { type: 'lock-blocked'; name: string; waitedMs: number; blockers: BlockingSession[] }
+  /**
+   * A statement hit lock_timeout; the migration (or, outside a transaction, the statement)
+   * runs again after `delayMs`, with lock_timeout `lockTimeoutMs`.
+   */
+  | {
+      type: 'lock-timeout-retry';
+      name: string;
+      attempt: number;
+      delayMs: number;
+      lockTimeoutMs: number;
+      line: number | undefined;
+    }
   /** An INVALID index left by a failed CREATE INDEX CONCURRENTLY was dropped before rebuilding it. */
   | { type: 'invalid-index-dropped'; name: string; index: string }
   /** A linter warning (or, with `lintCatalog`, a note) in a pending migration; errors stop the run instead. */

@@ -1,23 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LockNotAvailableError, mapDatabaseError, StrataError } from '@strata/errors';
 import type { Knex } from 'knex';
+import { withBackfillTimeouts } from './backfill-timeouts.js';
 import { dropInvalidIndexFor } from './invalid-index.js';
-import { MigrationFailedError, MigrationFileError } from './migration-errors.js';
+import { type LockAttempt, runWithLockWait } from './lock-wait.js';
+import { LockWaitTimeoutError, MigrationFailedError, MigrationFileError } from './migration-errors.js';
 import { importMigrationModule, type MigrationFile } from './migration-file.js';
 import type { HistoryRecord, MigrationHistory, Queryable } from './migration-history.js';
 import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 import type { MigratorEvent } from './migrator-event.js';
+import type { RunPolicy } from './run-policy.js';
 import type { SectionStatement, SqlSection } from './sql-migration-file.js';
-
-/** Timeouts and retry policy for running migrations, resolved from the migrator options. */
-export interface RunPolicy {
-  lockTimeout: number;
-  statementTimeout: number;
-  lockRetries: number;
-  lockRetryDelay: number;
-  lockRetryMaxDelay: number;
-  appliedBy: string;
-}
+import { type StatementLock, statementLocks } from './statement-locks.js';
 
 /** Everything a migration needs to run: the migrator's session and the Knex it came from. */
 export interface RunContext {
@@ -58,34 +51,58 @@ class StatementFailure extends Error {
   }
 }
 
-/**
- * Runs `work` again after a lock timeout (SQLSTATE 55P03), with exponential backoff and
- * jitter, up to `policy.lockRetries` times, so a migration gives way to a long transaction
- * instead of queueing behind it while blocking everyone else.
- */
-async function retryOnLockTimeout<T>(
-  policy: RunPolicy,
-  onRetry: (attempt: number, delayMs: number, line: number | undefined) => void,
-  work: () => Promise<T>,
+const isLockTimeout = (error: unknown): boolean =>
+  mapDatabaseError(error instanceof StatementFailure ? error.original : error) instanceof
+  LockNotAvailableError;
+
+// Waits for sessions holding conflicting locks on the tables `locks` names instead of
+// queueing behind them, then runs `work` with a short, growing lock_timeout (lock-wait.ts).
+function runUnblocked<T>(
+  context: RunContext,
+  file: MigrationFile,
+  timeouts: Timeouts,
+  locks: readonly StatementLock[],
+  work: (attempt: LockAttempt) => Promise<T>,
 ): Promise<{ value: T; attempts: number }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { value: await work(), attempts: attempt };
-    } catch (error) {
-      const original = error instanceof StatementFailure ? error.original : error;
-      const line = error instanceof StatementFailure ? error.line : undefined;
-      if (!(mapDatabaseError(original) instanceof LockNotAvailableError) || attempt > policy.lockRetries) {
-        throw Object.assign(error as object, { attempts: attempt });
-      }
-      const backoff = Math.min(policy.lockRetryMaxDelay, policy.lockRetryDelay * 2 ** (attempt - 1));
-      const delayMs = Math.round(backoff / 2 + (Math.random() * backoff) / 2);
-      onRetry(attempt, delayMs, line);
-      await sleep(delayMs);
-    }
-  }
+  const { policy } = context;
+  return runWithLockWait(
+    context.db,
+    {
+      ...policy,
+      lockTimeout: timeouts.lockTimeout,
+      maxLockTimeout: timeouts.lockTimeout === 0 ? 0 : Math.max(policy.maxLockTimeout, timeouts.lockTimeout),
+    },
+    locks,
+    {
+      isLockTimeout,
+      lineOf: (error) => (error instanceof StatementFailure ? error.line : undefined),
+      onBlocked: (blockers, waitedMs) =>
+        context.emit({ type: 'lock-blocked', name: file.name, waitedMs, blockers }),
+      onRetry: ({ attempt, delayMs, lockTimeout, error }) =>
+        context.emit({
+          type: 'lock-timeout-retry',
+          name: file.name,
+          attempt,
+          delayMs,
+          lockTimeoutMs: lockTimeout,
+          line: error instanceof StatementFailure ? error.line : undefined,
+        }),
+    },
+    work,
+  );
 }
 
+const locksOf = async (statements: readonly SectionStatement[]): Promise<StatementLock[]> =>
+  (await Promise.all(statements.map(statementLocks))).flat();
+
 function failure(file: MigrationFile, error: unknown, timeouts: Timeouts): MigrationFailedError {
+  if (error instanceof LockWaitTimeoutError) {
+    return new MigrationFailedError(file.fileName, error.message, {
+      line: error.line,
+      attempts: error.attempts,
+      cause: error,
+    });
+  }
   const attempts = (error as { attempts?: number }).attempts ?? 1;
   const line = error instanceof StatementFailure ? error.line : undefined;
   const original = error instanceof StatementFailure ? error.original : error;
@@ -130,6 +147,30 @@ async function runSectionInTransaction(
   }
 }
 
+type Settings = { lockTimeout?: number | undefined; statementTimeout?: number | undefined };
+
+// The timeouts of statements by the locks they take. Those that block writes (DDL) get the
+// short, growing lock_timeout. CREATE/DROP INDEX CONCURRENTLY and the like block no reads or
+// writes but wait for older transactions (lock waits too): no lock_timeout unless the file
+// sets one, and the index-build statement_timeout. The rest (a SQL backfill, CREATE TABLE)
+// make no one queue behind them while they wait: backfillLockTimeout.
+function timeoutsByLocks(
+  context: RunContext,
+  settings: Settings,
+  locks: readonly StatementLock[],
+  concurrent = false,
+): Timeouts {
+  if (concurrent) {
+    return {
+      lockTimeout: settings.lockTimeout ?? 0,
+      statementTimeout: settings.statementTimeout ?? context.policy.indexBuildStatementTimeout,
+    };
+  }
+  const timeouts = timeoutsFor(context, settings);
+  if (locks.length > 0) return timeouts;
+  return { ...timeouts, lockTimeout: settings.lockTimeout ?? context.policy.backfill.lockTimeout };
+}
+
 // Statement by statement, each committed on its own; a lock timeout retries only the
 // statement that hit it. Before a CREATE INDEX CONCURRENTLY, an INVALID index left by an
 // earlier failure is dropped so the build starts clean.
@@ -137,27 +178,25 @@ async function runSectionStatementByStatement(
   context: RunContext,
   file: MigrationFile,
   section: SqlSection,
-  timeouts: Timeouts,
+  settings: Settings,
   repaired: string[],
 ): Promise<number> {
   const { db } = context;
   let attempts = 1;
-  await setTimeouts(db, timeouts, false);
   try {
     for (const statement of section.statements) {
-      const result = await retryOnLockTimeout(
-        context.policy,
-        (attempt, delayMs, line) =>
-          context.emit({ type: 'lock-timeout-retry', name: file.name, attempt, delayMs, line }),
-        async () => {
-          const dropped = await dropInvalidIndexFor(db, statement);
-          if (dropped) {
-            repaired.push(dropped);
-            context.emit({ type: 'invalid-index-dropped', name: file.name, index: dropped });
-          }
-          await runStatement(db, statement);
-        },
-      );
+      const locks = await statementLocks(statement);
+      const concurrent = statement.nonTransactional?.includes('CONCURRENTLY') === true;
+      const timeouts = timeoutsByLocks(context, settings, locks, concurrent);
+      const result = await runUnblocked(context, file, timeouts, locks, async ({ lockTimeout }) => {
+        await setTimeouts(db, { ...timeouts, lockTimeout }, false);
+        const dropped = await dropInvalidIndexFor(db, statement);
+        if (dropped) {
+          repaired.push(dropped);
+          context.emit({ type: 'invalid-index-dropped', name: file.name, index: dropped });
+        }
+        await runStatement(db, statement);
+      });
       attempts = Math.max(attempts, result.attempts);
     }
   } finally {
@@ -166,10 +205,7 @@ async function runSectionStatementByStatement(
   return attempts;
 }
 
-function timeoutsFor(
-  context: RunContext,
-  settings: { lockTimeout?: number | undefined; statementTimeout?: number | undefined },
-): Timeouts {
+function timeoutsFor(context: RunContext, settings: Settings): Timeouts {
   return {
     lockTimeout: settings.lockTimeout ?? context.policy.lockTimeout,
     statementTimeout: settings.statementTimeout ?? context.policy.statementTimeout,
@@ -187,34 +223,34 @@ interface Step {
 // How to run one direction of a migration: SQL sections or module functions, in a
 // transaction or not. `finish` writes the history change; in a transaction it is part of it.
 async function stepFor(context: RunContext, file: MigrationFile, direction: Direction): Promise<Step> {
-  const retry = (work: () => Promise<void>) =>
-    retryOnLockTimeout(
-      context.policy,
-      (attempt, delayMs, line) =>
-        context.emit({ type: 'lock-timeout-retry', name: file.name, attempt, delayMs, line }),
-      work,
-    ).then((result) => result.attempts);
-
   if (file.sql) {
     const section = direction === 'up' ? file.sql.up : file.sql.down;
     if (!section)
       throw new MigrationFailedError(file.fileName, `has no ${direction} section`, { attempts: 0 });
-    const timeouts = timeoutsFor(context, file.sql.settings);
-    return section.transactional
-      ? {
-          transactional: true,
-          timeouts,
-          run: (finish) => retry(() => runSectionInTransaction(context.db, section, timeouts, finish)),
-        }
-      : {
-          transactional: false,
-          timeouts,
-          run: async (finish, repaired) => {
-            const attempts = await runSectionStatementByStatement(context, file, section, timeouts, repaired);
-            await finish();
-            return attempts;
-          },
-        };
+    const { settings } = file.sql;
+    if (!section.transactional) {
+      return {
+        transactional: false,
+        timeouts: timeoutsFor(context, settings),
+        run: async (finish, repaired) => {
+          const attempts = await runSectionStatementByStatement(context, file, section, settings, repaired);
+          await finish();
+          return attempts;
+        },
+      };
+    }
+    const locks = await locksOf(section.statements);
+    const timeouts = timeoutsByLocks(context, settings, locks);
+    return {
+      transactional: true,
+      timeouts,
+      run: async (finish) =>
+        (
+          await runUnblocked(context, file, timeouts, locks, ({ lockTimeout }) =>
+            runSectionInTransaction(context.db, section, { ...timeouts, lockTimeout }, finish),
+          )
+        ).attempts,
+    };
   }
 
   const loaded = await importMigrationModule(file);
@@ -225,33 +261,37 @@ async function stepFor(context: RunContext, file: MigrationFile, direction: Dire
     return {
       transactional: false,
       timeouts,
-      // Runs on the Knex pool, outside the migrator's session; batchUpdate sets its own
-      // per-batch timeouts. The session's timeouts cover anything run on it meanwhile.
+      // Runs on the Knex pool, outside the migrator's session; each batchUpdate batch sets
+      // its own timeouts, by default the migrator's backfill ones.
       run: async (finish) => {
-        await fn(context.knex);
+        await withBackfillTimeouts(context.policy.backfill, () => fn(context.knex));
         await finish();
         return 1;
       },
     };
   }
+  // What a module's up() locks is unknown until it runs: no waiting for blockers, but the
+  // same short, growing lock_timeout.
   return {
     transactional: true,
     timeouts,
-    run: (finish) =>
-      retry(() =>
-        context.knex.transaction(
-          async (trx) => {
-            await trx.raw(
-              "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)",
-              [`${timeouts.lockTimeout}ms`, `${timeouts.statementTimeout}ms`],
-            );
-            await fn(trx);
-            // The transaction runs on the migrator's session, so this joins it.
-            await finish();
-          },
-          { connection: context.connection },
-        ),
-      ),
+    run: async (finish) =>
+      (
+        await runUnblocked(context, file, timeouts, [], ({ lockTimeout }) =>
+          context.knex.transaction(
+            async (trx) => {
+              await trx.raw(
+                "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)",
+                [`${lockTimeout}ms`, `${timeouts.statementTimeout}ms`],
+              );
+              await fn(trx);
+              // The transaction runs on the migrator's session, so this joins it.
+              await finish();
+            },
+            { connection: context.connection },
+          ),
+        )
+      ).attempts,
   };
 }
 

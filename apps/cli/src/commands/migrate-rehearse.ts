@@ -1,7 +1,7 @@
+import { lockModeSql } from '@strata/migrate';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, plural, severityLabel } from '../output/format.js';
 import type { Progress } from '../output/progress-bar.js';
-import { lockModeSql } from '../rehearsal/lock-modes.js';
 import { type RehearsalProgress, rehearse } from '../rehearsal/rehearse.js';
 import type { CommandContext, CommandOutcome } from './command.js';
 import type { MigrateRehearseFlags } from './migrate-rehearse-options.js';
@@ -76,9 +76,9 @@ export async function migrateRehearse(
           migration.name,
           formatDuration(migration.durationMs),
           migration.strongestLock
-            ? `${lockModeSql(migration.strongestLock.mode)} on ${migration.strongestLock.relation}`
-            : c.dim('none seen'),
-          migration.strongestLock ? formatDuration(migration.strongestLock.heldMs) : '-',
+            ? `${lockModeSql(migration.strongestLock.mode)} on ${migration.strongestLock.relation}${migration.strongestLock.source === 'statement' ? c.dim(' (from the statement)') : ''}`
+            : c.dim('none'),
+          migration.strongestLock?.heldMs == null ? '-' : formatDuration(migration.strongestLock.heldMs),
           String(migration.rowsRewritten),
           severityLabel(c, migration.verdict),
         ]),

@@ -1,4 +1,4 @@
-import type { MigratorEvent, UpResult } from '@strata/migrate';
+import { describeBlocker, type MigratorEvent, type UpResult } from '@strata/migrate';
 import { shownUrl } from '../database/require-database-url.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatDuration, plural } from '../output/format.js';
@@ -74,11 +74,18 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
           output.line(`${c.green('applied')} ${event.name} ${c.dim(formatDuration(event.durationMs))}`);
         }
         break;
+      case 'lock-blocked':
+        // Written to stderr as it happens, with --json too: it says why the run is waiting.
+        progress?.stop();
+        output.note(
+          `${c.yellow('waiting')} ${event.name} needs locks that other sessions hold; waiting outside the lock queue (${formatDuration(event.waitedMs)} so far), blocked by ${event.blockers.map(describeBlocker).join('; ')}`,
+        );
+        break;
       case 'lock-timeout-retry':
         if (!output.json) {
           progress?.stop();
           output.note(
-            `${c.yellow('lock timeout')} in ${event.name}${event.line ? ` at line ${event.line}` : ''}; retry ${event.attempt} in ${formatDuration(event.delayMs)}`,
+            `${c.yellow('lock timeout')} in ${event.name}${event.line ? ` at line ${event.line}` : ''}; retry ${event.attempt} in ${formatDuration(event.delayMs)} with lock_timeout ${formatDuration(event.lockTimeoutMs)}`,
           );
         }
         break;

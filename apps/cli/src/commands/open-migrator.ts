@@ -27,6 +27,7 @@ export async function openMigrator(
     ...(config.historyTable === undefined ? {} : { historyTable: config.historyTable }),
     ...(config.deployTable === undefined ? {} : { deployTable: config.deployTable }),
     ...(config.lockTimeout === undefined ? {} : { lockTimeout: config.lockTimeout }),
+    ...(config.maxLockWait === undefined ? {} : { maxLockWait: config.maxLockWait }),
     ...(config.statementTimeout === undefined ? {} : { statementTimeout: config.statementTimeout }),
     ...(config.lockWaitTimeout === undefined ? {} : { lockWaitTimeout: config.lockWaitTimeout }),
     ...(options.designFile === undefined ? {} : { designFile: options.designFile }),

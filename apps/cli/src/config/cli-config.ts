@@ -65,6 +65,7 @@ export const cliConfigSchema = z
     deployTable: z.string().min(1).optional(),
     /** The migrator's timeouts: milliseconds or durations such as `5s`. */
     lockTimeout: duration.optional(),
+    maxLockWait: duration.optional(),
     statementTimeout: duration.optional(),
     lockWaitTimeout: duration.optional(),
     /** The application pool's `max`, which `doctor` compares with max_connections (flag `--pool-max`, env `STRATA_POOL_MAX`). */

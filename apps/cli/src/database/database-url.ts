@@ -29,6 +29,13 @@ export function withDatabase(connectionString: string, database: string): string
   return url.toString();
 }
 
+/** The same URL with `application_name` set, so its sessions can be told apart in pg_stat_activity. */
+export function withApplicationName(connectionString: string, applicationName: string): string {
+  const url = new URL(connectionString);
+  url.searchParams.set('application_name', applicationName);
+  return url.toString();
+}
+
 /** The password in a URL, decoded, for `Output.addSecret`. */
 export function passwordOf(connectionString: string): string | undefined {
   try {

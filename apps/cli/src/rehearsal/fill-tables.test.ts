@@ -74,6 +74,49 @@ describe('fillTables', () => {
     ).toEqual([{ customers: 1_200, dangling: 0 }]);
   });
 
+  test('plain indexes are rebuilt after the load exactly as they were, also when a fill fails', async () => {
+    await db.query(`
+      create schema idx;
+      create table idx.events (id bigint primary key, kind text not null, at timestamptz, payload jsonb);
+      create index events_kind_at_idx on idx.events (kind, at desc) where at is not null;
+      create unique index events_lower_kind_key on idx.events (lower(kind), id);
+      create table idx.broken (id bigint primary key, state text not null check (state = 'never'));
+      create index broken_state_idx on idx.broken (state);
+    `);
+    const indexes = () =>
+      db.query("select indexname, indexdef from pg_indexes where schemaname = 'idx' order by indexname");
+    const before = await indexes();
+    const catalog = (await readTableCatalog(client, excluded)).filter((table) =>
+      table.display.startsWith('idx.'),
+    );
+    const filled = await fillTables(client, catalog, 500);
+    expect(filled.map((table) => [table.table, table.rows])).toEqual([
+      ['idx.broken', 0],
+      ['idx.events', 500],
+    ]);
+    expect(await indexes()).toEqual(before);
+    expect(await db.query('select count(*)::int as n from idx.events where kind is not null')).toEqual([
+      { n: 500 },
+    ]);
+  });
+
+  test('tables to skip are left empty with their reason', async () => {
+    await db.query('create schema skip; create table skip.old (id bigint primary key)');
+    const [old] = (await readTableCatalog(client, excluded)).filter((table) => table.display === 'skip.old');
+    expect(
+      await fillTables(client, old ? [old] : [], 100, {
+        skip: new Map([[old?.oid ?? 0, 'not filled: 007_a_contract_drop_old (pending) drops it']]),
+      }),
+    ).toEqual([
+      {
+        table: 'skip.old',
+        rows: 0,
+        nulledColumns: [],
+        note: 'not filled: 007_a_contract_drop_old (pending) drops it',
+      },
+    ]);
+  });
+
   test('a CHECK the values break is retried with optional columns NULL; a table it cannot fill says why', async () => {
     await db.query(`
       create table statuses (id bigint primary key, status text check (status in ('open', 'closed')));

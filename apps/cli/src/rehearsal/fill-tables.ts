@@ -43,26 +43,72 @@ const describe = (error: unknown): string =>
       ? error.message
       : String(error);
 
+/** How `fillTables` runs. */
+export interface FillOptions {
+  /** Tables not to fill (by oid), with the reason the report gives, e.g. a pending DROP TABLE. */
+  skip?: ReadonlyMap<number, string>;
+  onTable?: (index: number, total: number, table: string) => void;
+}
+
+// Plain indexes of a table (not backing a constraint, not clustered or the replica identity,
+// without a comment), which are rebuilt after the load: one sort instead of a million
+// index insertions. Their definitions come back exactly from pg_get_indexdef.
+async function plainIndexes(
+  client: SqlClient,
+  table: TableInfo,
+): Promise<{ drop: string; create: string }[]> {
+  const { rows } = await client.query<{ drop_sql: string; create_sql: string }>(
+    `select format('drop index %s', i.indexrelid::regclass) as drop_sql, pg_get_indexdef(i.indexrelid) as create_sql
+     from pg_index i join pg_class c on c.oid = i.indexrelid
+     where i.indrelid = $1 and c.relkind = 'i' and i.indisvalid and not i.indisclustered and not i.indisreplident
+       and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+       and obj_description(i.indexrelid, 'pg_class') is null
+     order by c.relname`,
+    [table.oid],
+  );
+  return rows.map((row) => ({ drop: row.drop_sql, create: row.create_sql }));
+}
+
+// Triggers (foreign-key checks included) need not fire on rows built to fit: parents are
+// filled first and every foreign key takes an existing parent key. Only a role that may
+// set session_replication_role (a superuser, or one granted SET on it) can skip them.
+async function maySkipTriggers(client: SqlClient): Promise<boolean> {
+  try {
+    await client.query('set session_replication_role = replica');
+    await client.query('reset session_replication_role');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Fills every table with `rows` synthetic rows (see `fillStatement`), parents first, each
- * table in its own statement. A table whose full rows break a constraint (a CHECK the
- * values do not meet) is tried again with its optional columns NULL; one that still fails
- * is left empty and reported with the server's reason, so the rehearsal report says which
- * tables it could not fill rather than pretending.
+ * table with one set-based INSERT ... SELECT ... FROM generate_series in its own
+ * transaction, which also drops the table's plain indexes before the insert and rebuilds
+ * them after it, and — when the role may — skips triggers and foreign-key checks. A table
+ * whose full rows break a constraint (a CHECK the values do not meet) is tried again with its
+ * optional columns NULL; one that still fails is left empty (its transaction rolled back,
+ * indexes included) and reported with the server's reason, so the rehearsal report says
+ * which tables it could not fill rather than pretending. Tables in `skip` are left empty with
+ * their reason.
  */
 export async function fillTables(
   client: SqlClient,
   tables: readonly TableInfo[],
   rows: number,
-  onTable: (index: number, total: number, table: string) => void = () => undefined,
+  options: FillOptions = {},
 ): Promise<FilledTable[]> {
+  const onTable = options.onTable ?? (() => undefined);
   const filled = new Set<number>();
   const results: FilledTable[] = [];
   const ordered = fillOrder(tables);
+  const skipTriggers = rows > 0 && (await maySkipTriggers(client));
   for (const [index, table] of ordered.entries()) {
     onTable(index + 1, ordered.length, table.display);
-    if (rows === 0) {
-      results.push({ table: table.display, rows: 0, nulledColumns: [], note: null });
+    const skipped = options.skip?.get(table.oid);
+    if (rows === 0 || skipped !== undefined) {
+      results.push({ table: table.display, rows: 0, nulledColumns: [], note: skipped ?? null });
       continue;
     }
     let note: string | null = null;
@@ -75,8 +121,7 @@ export async function fillTables(
         break;
       }
       try {
-        // Autocommitted: a failed insert leaves nothing behind.
-        await client.query(statement.sql, [rows]);
+        await fillInTransaction(client, table, statement.sql, rows, skipTriggers);
         inserted = rows;
         nulledColumns = statement.nulled;
         note = minimal ? `${note}; filled with optional columns left NULL` : null;
@@ -89,4 +134,26 @@ export async function fillTables(
     results.push({ table: table.display, rows: inserted, nulledColumns, note });
   }
   return results;
+}
+
+async function fillInTransaction(
+  client: SqlClient,
+  table: TableInfo,
+  sql: string,
+  rows: number,
+  skipTriggers: boolean,
+): Promise<void> {
+  await client.query('begin');
+  try {
+    if (skipTriggers) await client.query('set local session_replication_role = replica');
+    const indexes = await plainIndexes(client, table);
+    for (const index of indexes) await client.query(index.drop);
+    await client.query(sql, [rows]);
+    for (const index of indexes) await client.query(index.create);
+    await client.query('commit');
+  } catch (error) {
+    // A failed insert leaves nothing behind: no rows, the indexes as they were.
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
 }

@@ -7,33 +7,33 @@ import { LockSampler } from './lock-sampler.js';
 let db: TestDatabase;
 let sampler: SqlClient;
 let holder: SqlClient;
-let ignored: SqlClient;
+let other: SqlClient;
 
 beforeAll(async () => {
   db = await createTestDatabase('locks');
   await db.query('create table accounts (id bigint primary key); create table audit (id bigint primary key)');
   sampler = await connect(db.url, 'sampler');
   holder = await connect(db.url, 'holder');
-  ignored = await connect(db.url, 'ignored');
+  other = await connect(db.url, 'another-session');
 });
 
 afterAll(async () => {
-  await Promise.all([sampler?.end(), holder?.end(), ignored?.end()]);
+  await Promise.all([sampler?.end(), holder?.end(), other?.end()]);
   await db?.drop();
 });
 
 describe('LockSampler', () => {
-  test("records the table locks other sessions hold while a window is open, except ignored sessions'", async () => {
+  test("records the table locks the watched sessions hold while a window is open, and no one else's", async () => {
     const oids = await db.query<{ accounts: string; audit: string }>(
       "select 'accounts'::regclass::oid::int8 as accounts, 'audit'::regclass::oid::int8 as audit",
     );
     const accounts = Number(oids[0]?.accounts);
     const audit = Number(oids[0]?.audit);
-    const locks = new LockSampler(sampler, [ignored.processId], 5);
+    const locks = new LockSampler(sampler, ['holder'], 5);
     locks.start();
     try {
-      await ignored.query('begin');
-      await ignored.query('lock table audit in access exclusive mode');
+      await other.query('begin');
+      await other.query('lock table audit in access exclusive mode');
       const window = locks.begin();
       await holder.query('begin');
       await holder.query('lock table accounts in access exclusive mode');
@@ -41,7 +41,7 @@ describe('LockSampler', () => {
       await sleep(50);
       await locks.end();
       await holder.query('commit');
-      await ignored.query('commit');
+      await other.query('commit');
 
       const seen = [...window.seen.values()].filter((lock) => lock.relation === accounts);
       expect(seen.map((lock) => lock.mode)).toEqual(['AccessExclusiveLock']);

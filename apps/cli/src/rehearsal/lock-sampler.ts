@@ -38,8 +38,10 @@ export class LockWindow {
 
 /**
  * Samples pg_locks from its own session every `intervalMs`: the granted table-level locks
- * that other sessions of this database hold (the migrator's), recorded into the current
- * window. A lock held for less than the interval may go unseen; the report says "observed".
+ * held by the client sessions of this database whose application_name is one of
+ * `watchedApplications` (the migrator's), recorded into the current window. Autovacuum and
+ * every other session are left out, so a lock is credited only to the migration that took
+ * it. A lock held for less than the interval may go unseen; the report says "observed".
  */
 export class LockSampler {
   private window: LockWindow | undefined;
@@ -48,7 +50,7 @@ export class LockSampler {
 
   constructor(
     private readonly client: SqlClient,
-    private readonly ignoredPids: readonly number[],
+    private readonly watchedApplications: readonly string[],
     private readonly intervalMs: number,
   ) {}
 
@@ -95,11 +97,12 @@ export class LockSampler {
         if (!window) return;
         const { rows } = await this.client.query<{ relation: string; mode: string }>(
           `select l.relation::int8 as relation, l.mode
-         from pg_locks l
+         from pg_locks l join pg_stat_activity a on a.pid = l.pid
          where l.locktype = 'relation' and l.granted
            and l.database = (select oid from pg_database where datname = current_database())
-           and l.pid <> pg_backend_pid() and l.pid <> all($1::int[])`,
-          [this.ignoredPids],
+           and a.backend_type = 'client backend' and a.application_name = any($1::text[])
+           and l.pid <> pg_backend_pid()`,
+          [this.watchedApplications],
         );
         window.record(
           performance.now(),

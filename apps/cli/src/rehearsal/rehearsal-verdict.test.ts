@@ -9,11 +9,24 @@ describe('judgeMigration', () => {
       judgeMigration(
         {
           locks: [
-            { relation: 'public.orders', relationKind: 'table', mode: 'ShareLock', heldMs: 1_500 },
-            { relation: 'public.orders', relationKind: 'table', mode: 'AccessExclusiveLock', heldMs: 1_200 },
+            {
+              relation: 'public.orders',
+              relationKind: 'table',
+              source: 'observed',
+              mode: 'ShareLock',
+              heldMs: 1_500,
+            },
+            {
+              relation: 'public.orders',
+              relationKind: 'table',
+              source: 'observed',
+              mode: 'AccessExclusiveLock',
+              heldMs: 1_200,
+            },
             {
               relation: 'public.orders_pkey',
               relationKind: 'index',
+              source: 'observed',
               mode: 'AccessExclusiveLock',
               heldMs: 1_200,
             },
@@ -36,9 +49,27 @@ describe('judgeMigration', () => {
       judgeMigration(
         {
           locks: [
-            { relation: 'public.a', relationKind: 'table', mode: 'ShareLock', heldMs: 2_000 },
-            { relation: 'public.b', relationKind: 'table', mode: 'ShareUpdateExclusiveLock', heldMs: 60_000 },
-            { relation: 'public.c', relationKind: 'table', mode: 'RowExclusiveLock', heldMs: 60_000 },
+            {
+              relation: 'public.a',
+              relationKind: 'table',
+              source: 'observed',
+              mode: 'ShareLock',
+              heldMs: 2_000,
+            },
+            {
+              relation: 'public.b',
+              relationKind: 'table',
+              source: 'observed',
+              mode: 'ShareUpdateExclusiveLock',
+              heldMs: 60_000,
+            },
+            {
+              relation: 'public.c',
+              relationKind: 'table',
+              source: 'observed',
+              mode: 'RowExclusiveLock',
+              heldMs: 60_000,
+            },
           ],
           rewritten: [],
           error: undefined,
@@ -53,7 +84,13 @@ describe('judgeMigration', () => {
       judgeMigration(
         {
           locks: [
-            { relation: 'public.a', relationKind: 'table', mode: 'AccessExclusiveLock', heldMs: 1_000 },
+            {
+              relation: 'public.a',
+              relationKind: 'table',
+              source: 'observed',
+              mode: 'AccessExclusiveLock',
+              heldMs: 1_000,
+            },
           ],
           rewritten: [
             { table: 'public.a', rows: 500, fullRewrite: true },

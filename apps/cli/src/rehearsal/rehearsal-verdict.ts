@@ -1,15 +1,23 @@
-import { blocksWrites, lockModeSql, lockRank } from './lock-modes.js';
+import { blocksWrites, lockModeSql, lockRank } from '@strata/migrate';
 import type { RewrittenTable } from './relation-snapshot.js';
 
-/** A lock a migration was seen holding on a relation that existed before it. */
+/** A lock a migration held on a relation that existed before it. */
 export interface ObservedLock {
   relation: string;
   /** Locks on indexes come with a lock on their table; verdicts judge the table's. */
   relationKind: 'table' | 'index';
   /** As pg_locks names it, e.g. `AccessExclusiveLock`. */
   mode: string;
-  /** From the first sample that saw it until it was released (the commit, for a transactional migration). */
-  heldMs: number;
+  /**
+   * `observed`: the sampler saw the migrator's session hold it. `statement`: known from the
+   * statement (`statementLocks`), held too briefly for a sample to catch (a DROP TABLE).
+   */
+  source: 'observed' | 'statement';
+  /**
+   * From the first sample that saw it until it was released (the commit, for a transactional
+   * migration); null for a lock known only from the statement: shorter than a sample interval.
+   */
+  heldMs: number | null;
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -45,11 +53,11 @@ export function judgeMigration(
   const judged = new Set<string>();
   // Strongest first, so each table is judged by its strongest lock only.
   const locks = [...measured.locks].sort(
-    (a, b) => lockRank(b.mode) - lockRank(a.mode) || b.heldMs - a.heldMs,
+    (a, b) => lockRank(b.mode) - lockRank(a.mode) || (b.heldMs ?? 0) - (a.heldMs ?? 0),
   );
   for (const lock of locks) {
     if (lock.relationKind !== 'table' || judged.has(lock.relation)) continue;
-    if (!blocksWrites(lock.mode) || lock.heldMs <= thresholds.maxBlockingMs) continue;
+    if (!blocksWrites(lock.mode) || lock.heldMs === null || lock.heldMs <= thresholds.maxBlockingMs) continue;
     judged.add(lock.relation);
     verdict = 'fail';
     const blocked = lockRank(lock.mode) === lockRank('AccessExclusiveLock') ? 'reads and writes' : 'writes';

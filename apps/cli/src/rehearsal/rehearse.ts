@@ -2,6 +2,7 @@ import { redactConnectionString } from '@strata/errors';
 import { startPostgres } from '@strata/local-postgres';
 import {
   type BlockedMigration,
+  lockRank,
   type MigrationFile,
   type Migrator,
   type PlannedMigration,
@@ -11,12 +12,12 @@ import { UsageError } from '../cli-errors.js';
 import { openMigrator } from '../commands/open-migrator.js';
 import type { CliConfig } from '../config/cli-config.js';
 import { connect, type SqlClient } from '../database/connect.js';
-import { databaseNameOf } from '../database/database-url.js';
+import { databaseNameOf, withApplicationName } from '../database/database-url.js';
 import { DeployGateOpener } from './deploy-gate-opener.js';
 import { type FilledTable, fillTables } from './fill-tables.js';
-import { lockRank } from './lock-modes.js';
 import { LockSampler, type LockWindow } from './lock-sampler.js';
 import { MigratorSteering } from './migrator-steering.js';
+import { tablesDroppedByPending } from './pending-drops.js';
 import { judgeMigration, type ObservedLock, type Verdict, worstVerdict } from './rehearsal-verdict.js';
 import {
   type ExistingRelation,
@@ -24,6 +25,7 @@ import {
   rewrittenTables,
   snapshotRelations,
 } from './relation-snapshot.js';
+import { locksFromStatements } from './statement-locks-of.js';
 import { readTableCatalog } from './table-catalog.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database.js';
 
@@ -61,9 +63,12 @@ export interface RehearsedMigration {
   phase: string;
   transactional: boolean | null;
   durationMs: number;
-  /** The strongest lock seen on a relation that existed before it; null when none was seen. */
+  /** The strongest lock it took on a relation that existed before it; null when none. */
   strongestLock: ObservedLock | null;
-  /** Every lock seen on existing relations, strongest first. */
+  /**
+   * Every lock it took on existing relations, strongest first: seen held by the migrator's
+   * sessions (`observed`), or known from a statement when too brief to be seen (`statement`).
+   */
   locks: ObservedLock[];
   /** Rows of existing tables the migration wrote (or, for a full rewrite, all their rows). */
   rowsRewritten: number;
@@ -80,7 +85,7 @@ export interface RehearsalReport {
   rows: number;
   thresholds: { maxBlockingMs: number; sampleIntervalMs: number };
   database: { server: string; name: string; clone: CloneMode | 'empty'; kept: boolean };
-  /** The migrations that made up the current schema, applied before the tables were filled. */
+  /** The migrations that made up the current schema: those replayed before the tables were filled. */
   baseline: string[];
   tables: FilledTable[];
   migrations: RehearsedMigration[];
@@ -96,10 +101,12 @@ export interface RehearsalReport {
  *    are `replay`ed; without a target, an empty database on a local server (`--baseline`
  *    migrations replayed first).
  * 2. Every table of that schema gets `rows` synthetic rows fitting its types, foreign and
- *    unique keys (`fillTables`), then ANALYZE.
+ *    unique keys (`fillTables`, one set-based INSERT per table), then ANALYZE — except the
+ *    tables a pending migration drops.
  * 3. The pending migrations run one at a time through the migrator (contracts too: a deploy
  *    is recorded whenever only the deploy gate stands in the way), while pg_locks is sampled;
- *    each gets its duration, the locks seen on existing relations and for how long, the rows
+ *    each gets its duration, the locks its own sessions were seen holding on existing
+ *    relations and for how long (plus those its statements take too briefly to be seen), the rows
  *    it rewrote, and a verdict (`judgeMigration`).
  *
  * The database is dropped afterwards unless `keep`. The linter does not run here: the
@@ -141,7 +148,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
         : undefined,
     );
     log(`Rehearsal database ${database.name} on ${redactConnectionString(serverUrl)}`);
-    const report = await rehearseIn(database, baselineNames, excluded, options, progress);
+    const report = await rehearseIn(database, files, baselineNames, excluded, options, progress);
     return {
       ...report,
       database: {
@@ -157,8 +164,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
   }
 }
 
+// The rehearsal migrator's sessions, told apart from autovacuum and everyone else by name;
+// the migrator names its own session `strata-migrate` while it runs.
+const MIGRATOR_APPLICATIONS = ['strata-migrate', 'strata-rehearsal-migrator'];
+
 async function rehearseIn(
   database: ThrowawayDatabase,
+  files: readonly MigrationFile[],
   baselineNames: readonly string[],
   excluded: { schema: string; tables: string[] },
   options: RehearsalOptions,
@@ -167,16 +179,17 @@ async function rehearseIn(
   const baseline = new Set(baselineNames);
   const steering = new MigratorSteering(baseline);
   const migrator = await openMigrator(options.config, {
-    connectionString: database.connectionString,
+    connectionString: withApplicationName(database.connectionString, 'strata-rehearsal-migrator'),
     onEvent: steering.onEvent,
     extra: { lint: false, appliedBy: 'strata-rehearsal', guard: steering.guard },
   });
   const stats = await connect(database.connectionString, 'strata-rehearsal');
   const samplerClient = await connect(database.connectionString, 'strata-rehearsal-locks');
-  const sampler = new LockSampler(samplerClient, [stats.processId], options.sampleIntervalMs);
+  const sampler = new LockSampler(samplerClient, MIGRATOR_APPLICATIONS, options.sampleIntervalMs);
   try {
     // 1. The current schema.
-    if (options.clone === 'replay' && baseline.size > 0) await replayBaseline(migrator, baseline);
+    const replayed =
+      options.clone === 'replay' && baseline.size > 0 ? await replayBaseline(migrator, baseline) : [];
     steering.allowPending();
     const catalog = await readTableCatalog(stats, excluded);
     if (options.clone === 'template' && catalog.length > 0) {
@@ -185,14 +198,23 @@ async function rehearseIn(
       );
     }
 
-    // 2. Data.
-    const tables = await fillTables(stats, catalog, options.rows, (current, total, label) =>
-      progress({ stage: 'fill', current, total, label }),
+    // 2. Data, except in tables the pending migrations drop.
+    const status = await migrator.status();
+    const pendingNames = new Set(
+      status.migrations.filter((migration) => migration.state !== 'applied').map((m) => m.name),
     );
+    const skip = await tablesDroppedByPending(
+      stats,
+      files.filter((file) => pendingNames.has(file.name)),
+      catalog,
+    );
+    const tables = await fillTables(stats, catalog, options.rows, {
+      skip,
+      onTable: (current, total, label) => progress({ stage: 'fill', current, total, label }),
+    });
     for (const table of catalog) await stats.query(`analyze ${table.qualified}`);
 
     // 3. The pending migrations, one at a time.
-    const status = await migrator.status();
     const pendingTotal = status.migrations.filter((migration) => migration.state !== 'applied').length;
     const migrations: RehearsedMigration[] = [];
     let notRehearsed: BlockedMigration[] = [];
@@ -232,7 +254,7 @@ async function rehearseIn(
       verdict: worstVerdict(migrations.map((migration) => migration.verdict)),
       rows: options.rows,
       thresholds: { maxBlockingMs: options.maxBlockingMs, sampleIntervalMs: options.sampleIntervalMs },
-      baseline: [...baseline],
+      baseline: replayed,
       tables,
       migrations,
       notRehearsed: notRehearsed.map((blocked) => ({ name: blocked.name, reason: blocked.reason })),
@@ -245,13 +267,20 @@ async function rehearseIn(
   }
 }
 
-/** Applies the baseline migrations, recording deploys where their contracts need one. */
-async function replayBaseline(migrator: Migrator, baseline: ReadonlySet<string>): Promise<void> {
+/**
+ * Applies the baseline migrations, recording deploys where their contracts need one, and
+ * returns the names of those it applied, in order: one the migrator holds back (a contract
+ * behind a pending migration of its scope) is not part of the schema, so not reported as such.
+ */
+async function replayBaseline(migrator: Migrator, baseline: ReadonlySet<string>): Promise<string[]> {
   const gate = new DeployGateOpener(migrator, 'rehearsal-baseline');
+  const replayed: string[] = [];
   for (;;) {
     const result = await migrator.up({ postDeploy: true });
+    replayed.push(...result.applied.map((migration) => migration.name));
     if (result.applied.length > 0) gate.ran();
-    else if (!(await gate.open(result.blocked.filter((blocked) => baseline.has(blocked.name))))) return;
+    else if (!(await gate.open(result.blocked.filter((blocked) => baseline.has(blocked.name)))))
+      return replayed;
   }
 }
 
@@ -271,6 +300,7 @@ async function rehearseOne(next: PlannedMigration, session: RehearsalSession): P
   const { migrator, steering, stats, sampler, excluded } = session;
   steering.allowOnly(next.name);
   const before = await snapshotRelations(stats, excluded);
+  const fromStatements = await locksFromStatements(stats, next.sql, before.relations);
   const window = sampler.begin();
   const startedAt = performance.now();
   let error: string | undefined;
@@ -286,10 +316,9 @@ async function rehearseOne(next: PlannedMigration, session: RehearsalSession): P
   const after = await snapshotRelations(stats, excluded);
   const { timing } = steering;
   const transactional = timing.transactional ?? next.transactional;
-  const locks = observedLocks(
-    window,
-    before.relations,
-    transactional ? (timing.doneAt ?? endedAt) : undefined,
+  const locks = withStatementLocks(
+    observedLocks(window, before.relations, transactional ? (timing.doneAt ?? endedAt) : undefined),
+    error === undefined ? fromStatements : [],
   );
   const rewritten = await rewrittenTables(stats, before, after);
   const judged = judgeMigration(
@@ -327,12 +356,34 @@ function observedLocks(
       relation: relation.name,
       relationKind: relation.kind === 'i' || relation.kind === 'I' ? 'index' : 'table',
       mode: seen.mode,
+      source: 'observed',
       heldMs: Math.max(0, Math.round(until - seen.firstSeenAt)),
     });
   }
+  return sortLocks(locks);
+}
+
+/** Adds the locks known from the statements that no sample caught (at that mode or stronger). */
+function withStatementLocks(
+  observed: ObservedLock[],
+  fromStatements: readonly ObservedLock[],
+): ObservedLock[] {
+  const missed = fromStatements.filter(
+    (derived) =>
+      !observed.some(
+        (seen) => seen.relation === derived.relation && lockRank(seen.mode) >= lockRank(derived.mode),
+      ),
+  );
+  return sortLocks([...observed, ...missed]);
+}
+
+function sortLocks(locks: ObservedLock[]): ObservedLock[] {
   const tableFirst = (lock: ObservedLock): number => (lock.relationKind === 'table' ? 0 : 1);
   return locks.sort(
-    (a, b) => lockRank(b.mode) - lockRank(a.mode) || tableFirst(a) - tableFirst(b) || b.heldMs - a.heldMs,
+    (a, b) =>
+      lockRank(b.mode) - lockRank(a.mode) ||
+      tableFirst(a) - tableFirst(b) ||
+      (b.heldMs ?? -1) - (a.heldMs ?? -1),
   );
 }
 

@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, Node } from 'libpg-query';
+import type { ColumnDef, Constraint, Node, VacuumStmt } from 'libpg-query';
 import { checkAlterColumnType } from './column-type-change.js';
 import { isExistingTable, type LintContext, type RuleFinding, sameTable } from './lint-context.js';
 import { nodeAs, nodeType, relationName, stringValues, typeBaseName, walkTree } from './parse-tree.js';
@@ -65,11 +65,7 @@ function checkBlockingStatement(statement: Node, context: LintContext): RuleFind
     }
     case 'VacuumStmt': {
       const vacuum = nodeAs(statement, 'VacuumStmt');
-      const full = (vacuum?.options ?? []).some((option) => {
-        const element = nodeAs(option, 'DefElem');
-        return element?.defname === 'full' && isEnabledOption(element.arg);
-      });
-      if (!vacuum?.is_vacuumcmd || !full) return [];
+      if (!vacuum?.is_vacuumcmd || !isFullVacuum(vacuum)) return [];
       return [{ ruleId: 'vacuum-full', message: 'VACUUM FULL rewrites the table under ACCESS EXCLUSIVE.' }];
     }
     case 'ClusterStmt': {
@@ -118,6 +114,14 @@ const LOCK_MODES: Record<number, string> = {
   8: 'ACCESS EXCLUSIVE',
 };
 
+/** Whether a VACUUM has the FULL option (on): it rewrites the table under ACCESS EXCLUSIVE. */
+export function isFullVacuum(vacuum: VacuumStmt): boolean {
+  return (vacuum.options ?? []).some((option) => {
+    const element = nodeAs(option, 'DefElem');
+    return element?.defname === 'full' && isEnabledOption(element.arg);
+  });
+}
+
 // `VACUUM (FULL false)` / `(FULL off)` / `(FULL 0)` turn the option off; a bare `FULL` has no arg.
 function isEnabledOption(arg: Node | undefined): boolean {
   if (arg === undefined) return true;
@@ -132,7 +136,7 @@ function isEnabledOption(arg: Node | undefined): boolean {
   return true;
 }
 
-function hasConcurrentlyOption(params: readonly Node[] | undefined): boolean {
+export function hasConcurrentlyOption(params: readonly Node[] | undefined): boolean {
   return (params ?? []).some((param) => {
     const element = nodeAs(param, 'DefElem');
     return element?.defname === 'concurrently' && isEnabledOption(element.arg);

@@ -98,3 +98,12 @@ export async function schemaSnapshot(db: TestDatabase): Promise<unknown> {
   );
   return { columns, indexes, constraints, types };
 }
+
+/** The columns of `table`, in order. */
+export async function columnsOf(db: TestDatabase, table: string): Promise<string[]> {
+  const rows = await db.query<{ column_name: string }>(
+    'select column_name from information_schema.columns where table_name = $1 order by ordinal_position',
+    [table],
+  );
+  return rows.map((row) => row.column_name);
+}
