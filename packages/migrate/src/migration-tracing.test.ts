@@ -98,28 +98,24 @@ test('waiting for another migrator shows as a lock_wait event on the lock span',
   ]);
 });
 
-test('lock-timeout retries are events on the migration span; a failure carries the SQLSTATE', async () => {
+test('waiting for a lock holder is an event on the migration span naming it; the migration that gave up is marked failed', async () => {
   await fixture.db.query('create table t (a int)');
   await fixture.dir.write('001_a_expand_add_b.sql', sqlMigration('alter table t add column b int;'));
   const holder = await fixture.db.client();
   await holder.query('begin');
   await holder.query('lock table t in access share mode');
-  await expect(migrator({ lockTimeout: 50, lockRetries: 2, lockRetryDelay: 10 }).up()).rejects.toBeInstanceOf(
+  const { rows } = await holder.query<{ pid: number }>('select pg_backend_pid() as pid');
+  // The migrator waits outside the lock queue while the holder is there, then gives up.
+  await expect(migrator({ maxLockWait: 400, lockPollInterval: 50 }).up()).rejects.toBeInstanceOf(
     MigrationFailedError,
   );
   await holder.query('rollback');
 
   const migration = only(capture.spansNamed('migrate.migration'));
-  expect(
-    migration.events.map((event) => [event.name, event.attributes?.['strata.migration.attempt']]),
-  ).toEqual([
-    ['migrate.lock_timeout_retry', 1],
-    ['migrate.lock_timeout_retry', 2],
-  ]);
-  expect(migration.attributes).toMatchObject({
-    'error.type': 'MIGRATION_FAILED',
-    'db.response.status_code': '55P03',
-  });
+  const blocked = migration.events.filter((event) => event.name === 'migrate.lock_blocked');
+  expect(blocked.length).toBeGreaterThan(0);
+  expect(blocked[0]?.attributes?.['strata.migrate.blocker_pids']).toEqual([rows[0]?.pid]);
+  expect(migration.attributes).toMatchObject({ 'error.type': 'MIGRATION_FAILED' });
   expect(migration.status).toEqual({ code: 2, message: 'MIGRATION_FAILED' });
   expect(only(capture.spansNamed('migrate.up')).status.code).toBe(2);
 });

@@ -105,6 +105,18 @@ export function recordMigratorEvent(event: MigratorEvent): void {
         }),
       );
       return;
+    case 'lock-blocked':
+      // Waiting outside the lock queue: who holds or waits for a conflicting lock (no query text).
+      span.addEvent(
+        'migrate.lock_blocked',
+        known({
+          'strata.migrate.waited_ms': event.waitedMs,
+          'strata.migrate.blocker_pids': event.blockers.flatMap((blocker) =>
+            blocker.pid === null ? [] : [blocker.pid],
+          ),
+        }),
+      );
+      return;
     case 'lock-timeout-retry':
       span.addEvent(
         'migrate.lock_timeout_retry',
