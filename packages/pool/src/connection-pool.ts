@@ -10,7 +10,7 @@ import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
-import type { Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
+import type { ConnectOptions, Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
@@ -136,9 +136,11 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     }
   }
 
-  async connect(): Promise<PoolClient> {
+  async connect(options?: ConnectOptions): Promise<PoolClient> {
     const stack =
-      this.config.leakDetectionThreshold > 0 ? new Error('Connection acquired by pool.connect()') : undefined;
+      this.config.leakDetectionThreshold > 0 && options?.leakDetection !== false
+        ? new Error('Connection acquired by pool.connect()')
+        : undefined;
     const connection = this.#takeIdle(stack) ?? (await this.acquire(stack));
     return new CheckedOutClient(this, connection);
   }
@@ -151,21 +153,16 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   ): Promise<QueryResult<Row>> {
     if (connection.state === 'closed' && this.#closed) throw new PoolClosedError();
     // Statements issued concurrently on one held connection run one after another here,
-    // rather than piling up in node-postgres' deprecated internal queue.
-    const previous = connection.queue;
-    let done = () => {};
-    const mine = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    connection.queue = mine;
-    if (previous !== undefined) await previous;
+    // rather than piling up in node-postgres' deprecated internal queue. The usual statement
+    // finds the connection free and allocates nothing for the turn-taking.
+    if (connection.busy) await connection.waitTurn();
+    connection.busy = true;
     try {
       return await this.#statements.send<Row>(connection, text, values);
     } catch (error) {
       return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
-      if (connection.queue === mine) connection.queue = undefined;
-      done();
+      connection.passTurn();
     }
   }
 

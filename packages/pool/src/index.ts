@@ -1,6 +1,20 @@
-export { getAmbientConnection, runWithConnection } from './ambient-connection.js';
+export {
+  type AmbientScope,
+  currentAmbientScope,
+  getAmbientConnection,
+  runWithAmbientContext,
+  runWithConnection,
+} from './ambient-connection.js';
 export { type CreatePoolOptions, createPool } from './create-pool.js';
-export type { Pool, PoolEvents, PoolStats, QueryField, QueryResult, RemovalReason } from './pool.js';
+export type {
+  ConnectOptions,
+  Pool,
+  PoolEvents,
+  PoolStats,
+  QueryField,
+  QueryResult,
+  RemovalReason,
+} from './pool.js';
 export type { PoolClient } from './pool-client.js';
 export {
   type Environment,
