@@ -101,7 +101,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   }
 
   get knex(): Knex {
-    this.#knex ??= createPoolKnex(this, this.#knexOptions);
+    this.#knex ??= createPoolKnex(this, this.#statements, this.#knexOptions);
     return this.#knex;
   }
 

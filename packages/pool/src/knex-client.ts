@@ -8,6 +8,7 @@ import type { CheckedOutClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
+import type { StatementRunner } from './statement-runner.js';
 
 /** What the Knex client needs from the pool. */
 export interface KnexConnectionSource {
@@ -20,25 +21,46 @@ export interface KnexConnectionSource {
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
 }
 
+/** A statement as Knex hands it to its client (`toSQL()` output, enriched). */
+interface KnexQuery {
+  sql: string;
+  bindings?: unknown[];
+  /** pg query config from `.options()`, merged into the statement's config. */
+  options?: object;
+  response?: unknown;
+}
+
 /** The parts of knex's PostgreSQL dialect this file overrides or calls. */
 interface KnexPgClient {
   transacting?: boolean;
   query(connection: unknown, query: unknown): Promise<unknown>;
   transaction(container: unknown, config: unknown, outerTx: unknown): unknown;
+  emit(event: string, ...args: unknown[]): boolean;
 }
 type KnexPgClientClass = new (config: object) => KnexPgClient;
+
+const clientOf = (connection: PooledConnection) => connection.client;
 
 const require = createRequire(import.meta.url);
 // knex has no exports map; its dialect classes are reachable by path, and subclassing the
 // PostgreSQL one is knex's own extension point for custom clients.
 const KnexPostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexPgClientClass;
+// What Knex's Client#query does before `_query` (positional bindings, the `query` event).
+const { enrichQueryObject } = require('knex/lib/execution/internal/query-executioner.js') as {
+  enrichQueryObject(connection: unknown, query: unknown, client: unknown): KnexQuery;
+};
 
 /**
  * Builds the Knex instance of a pool. Its client takes connections from the Strata pool
  * instead of a tarn pool of its own (knex opens none), uses the ambient connection when
- * there is one, and turns driver errors into Strata's typed errors.
+ * there is one, names statements through the pool's `statements` (the one naming decision
+ * and cache raw queries use too), and turns driver errors into Strata's typed errors.
  */
-export function createPoolKnex(source: KnexConnectionSource, options: KnexOptions | undefined): Knex {
+export function createPoolKnex(
+  source: KnexConnectionSource,
+  statements: StatementRunner,
+  options: KnexOptions | undefined,
+): Knex {
   const { leakDetectionThreshold } = source.settings;
 
   class StrataKnexClient extends KnexPostgresClient {
@@ -50,13 +72,13 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     /** Set on a transaction's own client object: where the transaction was started. */
     declare leaseStack: Error | undefined;
 
-    async acquireConnection(): Promise<pg.Client> {
+    // Not async: Knex awaits the result, so one promise layer (the pool's) is enough.
+    acquireConnection(): Promise<pg.Client> {
       const ambient = ambientConnectionOf(source.pool);
-      if (ambient) return ambient.client;
+      if (ambient) return Promise.resolve(ambient.client);
       // Only transactions hold a connection across user code, so only they are watched for
       // leaks; a plain query releases it itself, and its stack would not reach the caller anyway.
-      const connection = await source.acquire(this.leaseStack);
-      return connection.client;
+      return source.acquire(this.leaseStack).then(clientOf);
     }
 
     releaseConnection(client: pg.Client): Promise<void> {
@@ -70,9 +92,52 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
       return Promise.resolve();
     }
 
-    override query(connection: pg.Client, query: unknown): Promise<unknown> {
-      return super.query(connection, query).catch((error: unknown) => {
-        throw source.fail(PooledConnection.of(connection), error);
+    // Knex's own query() wraps _query in a catch that writes the SQL into the error's message;
+    // Strata's errors carry no SQL, so the failure is handled in _query's callback instead,
+    // which also keeps this path to the promise and callback Knex's _query allocates anyway.
+    override query(client: pg.Client, query: unknown): Promise<unknown> {
+      return this._query(client, enrichQueryObject(client, query, this));
+    }
+
+    /**
+     * Runs one Knex statement. With bindings, it runs as a named prepared statement when the
+     * pool's statement runner says so (the same decision and bounded cache as raw queries):
+     * Knex compiles the same SQL text for the same builder shape, so the server parses and
+     * plans it once per connection. Without bindings it is a simple query, as in Knex.
+     */
+    _query(client: pg.Client, obj: KnexQuery): Promise<KnexQuery> {
+      if (!obj.sql) throw new Error('The query is empty');
+      const text = obj.sql;
+      const bindings = obj.bindings;
+      const values = bindings !== undefined && bindings.length > 0 ? bindings : undefined;
+      const connection = PooledConnection.of(client);
+      const config = {
+        name: connection === undefined ? undefined : statements.nameFor(text, values),
+        text,
+        values: bindings ?? [],
+      };
+      if (obj.options !== undefined) Object.assign(config, obj.options);
+      return new Promise((resolve, reject) => {
+        const failed = (error: unknown) => {
+          // As Knex reports it (compileSqlOnError is off: the text, never the values), then typed.
+          if (error instanceof Error) error.message = `${text} - ${error.message}`;
+          const { __knexUid, __knexTxId } = client as { __knexUid?: unknown; __knexTxId?: unknown };
+          this.emit('query-error', error, Object.assign({ __knexUid, __knexTxId }, obj));
+          reject(source.fail(connection, error));
+        };
+        client.query(config, (error: Error | undefined, response: unknown) => {
+          if (error === undefined || error === null) {
+            obj.response = response;
+            resolve(obj);
+            return;
+          }
+          const retried = connection && statements.retryStale(connection, error, text, values);
+          if (!retried) return failed(error);
+          retried.then((result) => {
+            obj.response = result;
+            resolve(obj);
+          }, failed);
+        });
       });
     }
 

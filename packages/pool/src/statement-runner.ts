@@ -31,17 +31,15 @@ export class StatementRunner {
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    const name = this.#nameFor(text, values);
+    const name = this.nameFor(text, values);
     return connection.client.query(
       values === undefined ? text : { name, text, values: values as unknown[] },
     ) as unknown as Promise<QueryResult<Row>>;
   }
 
   /**
-   * Handles a rejection of `send`. A named statement can go stale: DDL changed its result
-   * type (0A000) or something deallocated it (26000). Outside a transaction it never ran, so
-   * it is re-prepared and run once more; inside one, the transaction is lost anyway and the
-   * connection is retired. Any other error goes to `fail`.
+   * Handles a rejection of `send`. A named statement can go stale (see `retryStale`); any
+   * other error, or a failed retry, goes to `fail`.
    */
   async recover<Row>(
     connection: PooledConnection,
@@ -49,33 +47,65 @@ export class StatementRunner {
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    // The name `send` used: StatementNames answers the same for a text every time.
-    const name = this.#nameFor(text, values);
+    const retried = this.retryStale<Row>(connection, error, text, values);
+    if (retried === undefined) throw this.#failures.fail(connection, error);
+    try {
+      return await retried;
+    } catch (retryError) {
+      throw this.#failures.fail(connection, retryError);
+    }
+  }
+
+  /**
+   * For a rejected named statement that went stale — DDL changed its result type (0A000) or
+   * something deallocated it (26000): outside a transaction it never ran, so it is prepared
+   * again and run once more; inside one, the transaction is lost anyway and the connection
+   * is retired (undefined). Undefined too for any other error: it stands.
+   */
+  retryStale<Row>(
+    connection: PooledConnection,
+    error: unknown,
+    text: string,
+    values: readonly unknown[] | undefined,
+  ): Promise<QueryResult<Row>> | undefined {
+    // The name the statement was sent with: the decision is the same for a text every time.
+    const name = this.nameFor(text, values);
     const code = (error as { code?: unknown } | null)?.code;
     const stale =
       name !== undefined &&
       (code === '26000' ||
         (code === '0A000' &&
           /cached plan must not change result type/.test(String((error as Error).message))));
-    if (!stale) throw this.#failures.fail(connection, error);
+    if (!stale) return undefined;
     if (connection.client.getTransactionStatus() !== 'I') {
       connection.discard = true;
-      throw this.#failures.fail(connection, error);
+      return undefined;
     }
-    try {
-      if (code === '0A000') await connection.client.query(`DEALLOCATE "${name}"`);
-      connection.forgetStatement(name);
-      return (await connection.client.query({
-        name,
-        text,
-        values: values as unknown[],
-      })) as unknown as QueryResult<Row>;
-    } catch (retryError) {
-      throw this.#failures.fail(connection, retryError);
-    }
+    return this.#prepareAgain<Row>(connection, code === '0A000', name, text, values);
   }
 
-  #nameFor(text: string, values: readonly unknown[] | undefined): string | undefined {
+  async #prepareAgain<Row>(
+    connection: PooledConnection,
+    deallocate: boolean,
+    name: string,
+    text: string,
+    values: readonly unknown[] | undefined,
+  ): Promise<QueryResult<Row>> {
+    if (deallocate) await connection.client.query(`DEALLOCATE "${name}"`);
+    connection.forgetStatement(name);
+    return (await connection.client.query({
+      name,
+      text,
+      values: values as unknown[],
+    })) as unknown as QueryResult<Row>;
+  }
+
+  /**
+   * The one place that decides whether a statement runs as a named prepared statement, for
+   * raw queries and Knex alike: with values, unless `preparedStatements` is off or the
+   * bounded name cache is full. Undefined: run it unnamed.
+   */
+  nameFor(text: string, values: readonly unknown[] | undefined): string | undefined {
     return values !== undefined && this.#prepared ? this.#names.nameFor(text) : undefined;
   }
 }
