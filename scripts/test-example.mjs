@@ -9,7 +9,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const example = path.join(root, 'examples', 'users-service');
 const packs = path.join(root, 'examples', '.packs');
-const packages = ['errors', 'local-postgres', 'pool', 'transactions', 'migrate', 'testing'];
+const packages = ['errors', 'telemetry', 'local-postgres', 'pool', 'transactions', 'migrate', 'testing'];
 
 function run(command, args, cwd) {
   const result = spawnSync(command, args, {

@@ -20,6 +20,7 @@ import { orderRoutes } from './order-routes.js';
 import { handleRequestError, handleUnknownRoute } from './problem-reply.js';
 import { problemRoutes } from './problem-routes.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
+import { nameServerSpan } from './server-span.js';
 import { useStrictRequests } from './strict-requests.js';
 import { UserRepository } from './user-repository.js';
 import { userRoutes } from './user-routes.js';
@@ -79,6 +80,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   // Callback-style hooks: they run on every request, and skip a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    nameServerSpan(request.method, request.routeOptions.url);
     done();
   });
   // After the request id hook: a request these rules reject still carries its id.

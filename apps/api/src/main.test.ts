@@ -4,11 +4,12 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { testServerUrl } from '@strata/local-postgres/test-database';
+import { createTestDatabase, testServerUrl } from '@strata/local-postgres/test-database';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PACKAGE_ROOT } from './app-config.js';
 import type { OrderResponse } from './order-schemas.js';
 import { http } from './test-support/http.js';
+import { type CollectedSpan, OtlpCollector } from './test-support/otlp-collector.js';
 import type { UserResponse } from './user-schemas.js';
 
 const MAIN = path.join(PACKAGE_ROOT, 'dist', 'main.js');
@@ -269,4 +270,94 @@ describe('pnpm start with a bad configuration', () => {
     expect(output).toMatch(/DATABASE_URL \(databaseUrl\): must be a postgres:\/\/ or postgresql:\/\/ URL/);
     expect(output).not.toContain('Secret-Value-7');
   }, 60_000);
+});
+
+describe('pnpm start with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
+  test('exports the trace of POST /orders: the HTTP span, its transaction, the statements; and pool metrics', async () => {
+    const collector = await OtlpCollector.start();
+    const database = await createTestDatabase({ prefix: 'api_otel' });
+    try {
+      const api = new ApiProcess({
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: database.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_METRIC_EXPORT_INTERVAL: '200',
+      });
+      const url = await api.listening();
+      const created = await http(url, 'POST', '/users', { json: { email: 'traced@example.com', name: 'T' } });
+      const user = created.body as UserResponse;
+      const placed = await http(url, 'POST', '/orders', {
+        json: { userId: user.id, items: [{ productId: '7', qty: 2 }] },
+      });
+      expect(placed.status, placed.text).toBe(201);
+      // Metrics are exported periodically while the pool is open (a closed pool reports none).
+      for (
+        let waited = 0;
+        !collector.metricNames.has('db.client.connection.count') && waited < 10_000;
+        waited += 50
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // SIGTERM shuts the SDK down, which exports what it still holds.
+      expect(await api.stop('SIGTERM'), api.lines.join('\n')).toBe(0);
+
+      expect([...collector.serviceNames]).toEqual(['strata-api']);
+      const one = (spans: CollectedSpan[], name: string) => {
+        const found = spans.filter((span) => span.name === name);
+        expect(
+          found.map((span) => span.name),
+          collector.spans.map((span) => span.name).join(', '),
+        ).toEqual([name]);
+        return found[0] as CollectedSpan;
+      };
+      const request = one(collector.spans, 'POST /orders');
+      expect(request.kind).toBe(2); // SERVER
+      expect(request.attributes['http.route']).toBe('/orders');
+      const transaction = one(collector.childrenOf(request), 'transaction');
+      expect(transaction.attributes).toMatchObject({
+        'db.system.name': 'postgresql',
+        'db.namespace': database.name,
+        'strata.transaction.attempts': 1,
+        'strata.transaction.outcome': 'committed',
+      });
+      const attempt = one(collector.childrenOf(transaction), 'transaction.attempt');
+      expect(collector.childrenOf(attempt).map((span) => span.name)).toEqual([
+        'BEGIN',
+        'repository.create',
+        'repository.createMany',
+        'repository.getById',
+        'COMMIT',
+      ]);
+      const statements = collector.descendantsOf(attempt).filter((span) => span.kind === 3); // CLIENT
+      const names = statements.map((span) => span.name);
+      expect(names[0]).toBe('BEGIN');
+      expect(names.at(-1)).toBe('COMMIT');
+      expect(names).toEqual(expect.arrayContaining(['INSERT orders', 'INSERT order_items', 'SELECT orders']));
+      const insert = one(statements, 'INSERT order_items');
+      expect(insert.attributes['db.query.text']).toMatch(
+        /^insert into "order_items" \(.*\) values \(\?(, \?)*\)/,
+      );
+      for (const statement of statements) {
+        expect(statement.scope).toBe('@strata/pool');
+        expect(statement.attributes['db.query.text']).not.toContain('traced@example.com');
+      }
+      // Startup migrations were traced too, and the pool's metrics were exported.
+      expect(collector.spans.map((span) => span.name)).toContain('migrate.up');
+      expect([...collector.metricNames]).toEqual(
+        expect.arrayContaining([
+          'db.client.connection.count',
+          'db.client.connection.max',
+          'db.client.connection.pending_requests',
+          'db.client.connection.wait_time',
+          'db.client.connection.use_time',
+          'db.client.connection.create_time',
+        ]),
+      );
+    } finally {
+      await collector.close();
+      await database.drop();
+    }
+  });
 });

@@ -9,15 +9,15 @@ import { runClosedLoop } from '../closed-loop.js';
 const ROWS = 100_000;
 const DURATION_MS = 2_000;
 const WARMUP_MS = 300;
-const POINT_SELECT = 'SELECT id, balance, name FROM accounts WHERE id = $1';
+export const POINT_SELECT = 'SELECT id, balance, name FROM accounts WHERE id = $1';
 
 // Spreads ids over the whole table without a random generator on the hot path.
-const idFor = (index: number) => ((index * 7_919) % ROWS) + 1;
+export const idFor = (index: number) => ((index * 7_919) % ROWS) + 1;
 
 let database: Promise<string> | undefined;
 
 /** The 100k-row table, created once per run and shared by every pool benchmark. */
-function accountsDatabase(context: BenchmarkContext): Promise<string> {
+export function accountsDatabase(context: BenchmarkContext): Promise<string> {
   database ??= (async () => {
     const url = await context.createDatabase('bench_pool');
     const client = new pg.Client({ connectionString: url });

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
+import { DrainSignal } from './drain-signal.js';
 import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
@@ -14,8 +15,10 @@ import type { ConnectOptions, Pool, PoolEvents, PoolStats, QueryResult } from '.
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { openConnection, type PooledConnection, type RemovalReason } from './pooled-connection.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
+import type { StatementTracing } from './statement-tracing.js';
 import { WaitingCallers } from './waiting-callers.js';
 
 const READY_BACKOFF_START_MS = 100;
@@ -36,7 +39,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
   readonly #statements: StatementRunner;
+  /** Statement spans; only the TracedConnectionPool has them. */
+  readonly tracing: StatementTracing | undefined = undefined;
   readonly #latency = new AcquireLatency();
+  readonly #metrics: PoolMetrics | undefined;
 
   /** Open connections, whatever their state. */
   readonly #connections = new Set<PooledConnection>();
@@ -59,7 +65,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #ready: Promise<void> | undefined;
   #closed = false;
   #close: Promise<void> | undefined;
-  #drained: Array<() => void> = [];
+  readonly #drained = new DrainSignal();
   #checkingHealth = false;
   readonly #timers: NodeJS.Timeout[] = [];
 
@@ -71,6 +77,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     this.#target = { host, port, database, password: clientConfig.password as string | undefined };
     this.#knexOptions = knexOptions;
     this.#statements = new StatementRunner(settings.preparedStatements, this);
+    this.#metrics = PoolMetrics.create(settings, () => this.stats());
     const pool = this;
     this.#idle = new IdleConnections(settings, {
       get closed() {
@@ -222,6 +229,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     this.#active += 1;
     this.#acquireCount += 1;
     this.#latency.record(now - startedAt);
+    this.#metrics?.waited(now - startedAt);
   }
 
   /** The error a caller gets when acquireTimeout passed; it still counts as waiting. */
@@ -234,6 +242,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       max: this.config.max,
     };
     this.#acquireTimeouts += 1;
+    this.#metrics?.timedOut();
     return this.#counted(new PoolTimeoutError(this.config.acquireTimeout, counts));
   }
 
@@ -253,6 +262,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     connection.leaseStack = undefined;
     const now = performance.now();
     connection.lastReleasedAt = now;
+    this.#metrics?.used(now - connection.leasedAt);
     const reason = destroy ? 'destroyed-by-caller' : connection.removalReason(now, this.#closed);
     if (reason !== undefined) {
       this.#destroy(connection, reason);
@@ -260,7 +270,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       this.#active -= 1;
       this.#handOver(connection);
     }
-    if (this.#closed && this.#active === 0) this.#notifyDrained();
+    if (this.#closed && this.#active === 0) this.#drained.notify();
   }
 
   /** Opens connections for waiting callers while there is room under `max`. */
@@ -289,6 +299,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   #open(): Promise<PooledConnection> {
     this.#opening += 1;
+    const startedAt = performance.now();
     const { maxLifetime, maxLifetimeJitter } = this.config;
     const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
     return this.#inFlight.track(
@@ -296,6 +307,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
         (connection) => {
           this.#opening -= 1;
           this.#created += 1;
+          this.#metrics?.created(performance.now() - startedAt);
           this.#connections.add(connection);
           if (this.#closed) {
             this.#destroy(connection, 'pool-closed');
@@ -343,13 +355,14 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
         this.#ensureMin();
       }),
     );
-    if (this.#closed && this.#active === 0) this.#notifyDrained();
+    if (this.#closed && this.#active === 0) this.#drained.notify();
   }
 
   /** Every period: retire expired idle connections, probe the rest, restore `min`. */
   async #checkHealth(): Promise<void> {
     if (this.#closed || this.#checkingHealth) return;
     this.#checkingHealth = true;
+    this.#metrics?.refresh();
     const outcome = await this.#idle.check(performance.now());
     this.#ensureMin();
     this.#checkingHealth = false;
@@ -406,6 +419,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   async #shutDown(timeoutMs: number): Promise<void> {
     this.#closed = true;
+    this.#metrics?.close();
     for (const timer of this.#timers) clearInterval(timer);
     for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
     for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
@@ -426,17 +440,6 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   }
 
   #waitForDrain(timeoutMs: number): Promise<boolean> {
-    if (this.#active === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#drained.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  #notifyDrained(): void {
-    for (const notify of this.#drained.splice(0)) notify();
+    return this.#active === 0 ? Promise.resolve(true) : this.#drained.wait(timeoutMs);
   }
 }

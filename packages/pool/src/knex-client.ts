@@ -9,6 +9,7 @@ import type { KnexOptions, PoolSettings } from './pool-config.js';
 import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
 import type { StatementRunner } from './statement-runner.js';
+import type { StatementTracing } from './statement-tracing.js';
 
 /** What the Knex client needs from the pool. */
 export interface KnexConnectionSource {
@@ -19,6 +20,8 @@ export interface KnexConnectionSource {
   release(connection: PooledConnection, destroy: boolean): void;
   /** A statement failed: the typed error to throw (counted, its connection marked if it broke). */
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
+  /** Statement spans, when the pool has them. */
+  readonly tracing: StatementTracing | undefined;
 }
 
 /** A statement as Knex hands it to its client (`toSQL()` output, enriched). */
@@ -92,10 +95,20 @@ export function createPoolKnex(
       return Promise.resolve();
     }
 
+    override query(connection: pg.Client, query: unknown): Promise<unknown> {
+      const tracing = source.tracing;
+      const tracer = tracing?.tracer();
+      if (tracing === undefined || tracer === undefined) return this.sendQuery(connection, query);
+      // Knex's compiled SQL, with `?` where the bound values go.
+      const text = typeof query === 'string' ? query : String((query as { sql?: unknown }).sql ?? '');
+      return tracing.trace(tracer, text, () => this.sendQuery(connection, query));
+    }
+
     // Knex's own query() wraps _query in a catch that writes the SQL into the error's message;
     // Strata's errors carry no SQL, so the failure is handled in _query's callback instead,
     // which also keeps this path to the promise and callback Knex's _query allocates anyway.
-    override query(client: pg.Client, query: unknown): Promise<unknown> {
+    // Not #private: Knex runs transactions on Object.create() copies of this client.
+    sendQuery(client: pg.Client, query: unknown): Promise<unknown> {
       return this._query(client, enrichQueryObject(client, query, this));
     }
 

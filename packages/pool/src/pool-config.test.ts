@@ -37,6 +37,18 @@ describe('resolvePoolConfig', () => {
     expect(clientConfig.password).toBe('s3cret-pw');
   });
 
+  test('telemetry is on, and the pool is named after its target, unless told otherwise', () => {
+    expect(resolvePoolConfig({ connectionString: url }).settings).toMatchObject({
+      telemetry: true,
+      poolName: 'db.internal:6543/orders',
+    });
+    const named = resolvePoolConfig(
+      { connectionString: url },
+      { STRATA_POOL_TELEMETRY: 'off', STRATA_POOL_NAME: 'primary' },
+    );
+    expect(named.settings).toMatchObject({ telemetry: false, poolName: 'primary' });
+  });
+
   test('discrete fields win over the URL', () => {
     const { settings, clientConfig } = resolvePoolConfig({
       connectionString: url,

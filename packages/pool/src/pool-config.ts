@@ -92,6 +92,13 @@ export const poolConfigSchema = z
      * SQL, prepared once per connection). Turn off behind PgBouncer < 1.21 in transaction mode.
      */
     preparedStatements: z.boolean().default(true),
+    /**
+     * OpenTelemetry spans and metrics (see the README). They cost nothing measurable while no
+     * OpenTelemetry SDK is registered; `false` turns them off for this pool even when one is.
+     */
+    telemetry: z.boolean().default(true),
+    /** `db.client.connection.pool.name` of the pool's metrics; defaults to `host:port/database`. */
+    poolName: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
     /** Options for the shared Knex instance (e.g. `postProcessResponse`, `wrapIdentifier`). */
     knex: z
       .custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object')
@@ -144,6 +151,9 @@ export interface PoolSettings {
   readonly lockTimeout: number | undefined;
   readonly idleInTransactionSessionTimeout: number | undefined;
   readonly preparedStatements: boolean;
+  readonly telemetry: boolean;
+  /** Names the pool in OpenTelemetry metrics: `poolName`, else `host:port/database`. */
+  readonly poolName: string;
 }
 
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
@@ -174,6 +184,8 @@ const ENVIRONMENT_VARIABLES = {
     type: 'integer',
   },
   STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
+  STRATA_POOL_TELEMETRY: { field: 'telemetry', type: 'boolean' },
+  STRATA_POOL_NAME: { field: 'poolName', type: 'string' },
 } as const satisfies Record<string, { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' }>;
 
 /** Environment variables as `process.env` holds them. */
@@ -277,6 +289,7 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     statementTimeout: parsed.statementTimeout,
     lockTimeout: parsed.lockTimeout,
     idleInTransactionSessionTimeout: parsed.idleInTransactionSessionTimeout,
+    poolName: parsed.poolName ?? `${clientConfig.host}:${clientConfig.port}/${clientConfig.database ?? ''}`,
   });
   return { settings, clientConfig, knex };
 }

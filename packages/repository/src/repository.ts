@@ -12,6 +12,7 @@ import {
   type ResolvedRepositoryOptions,
 } from './repository-options.js';
 import { EntityReads, type ReadOptions } from './repository-reads.js';
+import { RepositoryTracing } from './repository-tracing.js';
 import { EntityWrites, type UpsertOptions, type VersionOptions } from './repository-writes.js';
 
 /**
@@ -44,6 +45,7 @@ export class Repository<M extends Model> {
   readonly #pages: KeysetPages<M>;
   readonly #writes: EntityWrites<M>;
   readonly #bulk: BulkInsert<M>;
+  readonly #tracing: RepositoryTracing;
 
   constructor(pool: RepositoryPool, model: ModelClass<M>, options: RepositoryOptions<M> = {}) {
     const subject = `repository of ${model?.name ?? 'an unknown model'}`;
@@ -73,22 +75,25 @@ export class Repository<M extends Model> {
     this.model = model;
     this.entity = this.options.entityName ?? model.name;
     const table = new ModelTable(pool, model, this.entity, this.options, () => this.query());
+    this.#tracing = new RepositoryTracing(pool, table.name, this.entity);
     this.#reads = new EntityReads(table);
     this.#pages = new KeysetPages(table);
     this.#writes = new EntityWrites(table, this.#reads);
-    this.#bulk = new BulkInsert(table);
+    this.#bulk = new BulkInsert(table, this.#tracing);
   }
 
   /** The entity with `id`, or NotFoundError naming the entity and the id. */
-  async getById(id: IdOf<M>, options: ReadOptions = {}): Promise<M> {
-    const entity = await this.findById(id, options);
-    if (entity === undefined) throw new NotFoundError(this.entity, [id]);
-    return entity;
+  getById(id: IdOf<M>, options: ReadOptions = {}): Promise<M> {
+    return this.#tracing.run('getById', async () => {
+      const entity = await this.findById(id, options);
+      if (entity === undefined) throw new NotFoundError(this.entity, [id]);
+      return entity;
+    });
   }
 
   /** The entity with `id`, or undefined. One prepared statement (plus one per relation in `with`). */
   findById(id: IdOf<M>, options: ReadOptions = {}): Promise<M | undefined> {
-    return this.#reads.findById(id, options);
+    return this.#tracing.run('findById', () => this.#reads.findById(id, options));
   }
 
   /**
@@ -96,11 +101,13 @@ export class Repository<M extends Model> {
    * one prepared statement. If any id has no row, throws NotFoundError whose `ids` lists every
    * missing one.
    */
-  async getManyByIds(ids: readonly IdOf<M>[], options: ReadOptions = {}): Promise<M[]> {
-    const found = await this.findManyByIds(ids, options);
-    const missing = ids.filter((_, index) => found[index] === undefined);
-    if (missing.length > 0) throw new NotFoundError(this.entity, missing);
-    return found as M[];
+  getManyByIds(ids: readonly IdOf<M>[], options: ReadOptions = {}): Promise<M[]> {
+    return this.#tracing.run('getManyByIds', async () => {
+      const found = await this.findManyByIds(ids, options);
+      const missing = ids.filter((_, index) => found[index] === undefined);
+      if (missing.length > 0) throw new NotFoundError(this.entity, missing);
+      return found as M[];
+    });
   }
 
   /**
@@ -108,7 +115,7 @@ export class Repository<M extends Model> {
    * the shape a DataLoader batch function returns.
    */
   findManyByIds(ids: readonly IdOf<M>[], options: ReadOptions = {}): Promise<(M | undefined)[]> {
-    return this.#reads.findManyByIds(ids, options);
+    return this.#tracing.run('findManyByIds', () => this.#reads.findManyByIds(ids, options));
   }
 
   /**
@@ -116,7 +123,7 @@ export class Repository<M extends Model> {
    * is a MultipleRowsFoundError: findOne is for filters that identify a single row.
    */
   findOne(where: Where<M>, options: ReadOptions = {}): Promise<M | undefined> {
-    return this.#reads.findOne(where, options);
+    return this.#tracing.run('findOne', () => this.#reads.findOne(where, options));
   }
 
   /**
@@ -126,12 +133,12 @@ export class Repository<M extends Model> {
    * `maxPageSize` is an error.
    */
   list(options: ListOptions<M> = {}): Promise<Page<M>> {
-    return this.#pages.list(options);
+    return this.#tracing.run('list', () => this.#pages.list(options));
   }
 
   /** Inserts one entity and returns it as stored (defaults and generated id included). */
   create(data: NewEntity<M>): Promise<M> {
-    return this.#writes.create(data);
+    return this.#tracing.run('create', () => this.#writes.create(data));
   }
 
   /**
@@ -143,7 +150,7 @@ export class Repository<M extends Model> {
    * Rows are written as given (plus timestamps): model hooks and jsonSchema validation do not run.
    */
   createMany(rows: readonly NewEntity<M>[]): Promise<IdOf<M>[]> {
-    return this.#bulk.createMany(rows);
+    return this.#tracing.run('createMany', () => this.#bulk.createMany(rows));
   }
 
   /**
@@ -152,7 +159,7 @@ export class Repository<M extends Model> {
    * throws OptimisticLockError otherwise. NotFoundError when there is no such entity.
    */
   update(id: IdOf<M>, patch: PartialModelObject<M>, options: VersionOptions = {}): Promise<M> {
-    return this.#writes.update(id, patch, options);
+    return this.#tracing.run('update', () => this.#writes.update(id, patch, options));
   }
 
   /**
@@ -161,7 +168,7 @@ export class Repository<M extends Model> {
    * row either way; on update `created_at` is kept, `updated_at` set and `version` incremented.
    */
   upsert(data: NewEntity<M>, options: UpsertOptions<M>): Promise<M> {
-    return this.#writes.upsert(data, options);
+    return this.#tracing.run('upsert', () => this.#writes.upsert(data, options));
   }
 
   /**
@@ -169,7 +176,7 @@ export class Repository<M extends Model> {
    * version and throws OptimisticLockError if the row has another.
    */
   delete(id: IdOf<M>, options: VersionOptions = {}): Promise<boolean> {
-    return this.#writes.delete(id, options);
+    return this.#tracing.run('delete', () => this.#writes.delete(id, options));
   }
 
   /**
