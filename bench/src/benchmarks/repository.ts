@@ -153,8 +153,8 @@ const findByIdObjectionVersusPlain: Benchmark<ObjectionState> = {
     });
     return { strata, plain, onStrata: strata.bindModel(Customer), onPlain: Customer.bindKnex(plain) };
   },
-  runSubject: ({ onStrata }) => loop((index) => onStrata.query().findById(idFor(index)).then()),
-  runBaseline: ({ onPlain }) => loop((index) => onPlain.query().findById(idFor(index)).then()),
+  runSubject: ({ onStrata }) => loop(async (index) => onStrata.query().findById(idFor(index))),
+  runBaseline: ({ onPlain }) => loop(async (index) => onPlain.query().findById(idFor(index))),
   async teardown({ strata, plain }) {
     await Promise.all([strata.close(), plain.destroy()]);
   },
