@@ -31,6 +31,15 @@ export const appConfigSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional(),
+    /**
+     * STRATA_MIGRATION_DATABASE_URL: a direct URL to PostgreSQL for the migrator, when DATABASE_URL
+     * goes through PgBouncer in transaction mode (the migrator's session advisory lock needs a
+     * session of its own). The migrator then gets a small pool of its own on it.
+     */
+    migrationUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
     /** STRATA_API_DATA_DIR: where the embedded server keeps its data between runs. */
     dataDir: z
       .string()
@@ -89,6 +98,7 @@ const ENVIRONMENT_VARIABLES: Record<keyof AppConfig, string> = {
   host: 'HOST',
   port: 'PORT',
   databaseUrl: 'DATABASE_URL',
+  migrationUrl: 'STRATA_MIGRATION_DATABASE_URL',
   dataDir: 'STRATA_API_DATA_DIR',
   migrate: 'STRATA_API_MIGRATE',
   logLevel: 'LOG_LEVEL',

@@ -1,4 +1,5 @@
 import { ConnectionError } from './connection-error.js';
+import { ConnectionRejectedError, type ConnectionRejection } from './connection-rejected-error.js';
 import { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 import { DatabaseError, type PostgresErrorFields } from './database-error.js';
 import {
@@ -161,6 +162,20 @@ function serverMessageOf(error: DriverError): string {
   return separator === -1 ? message : message.slice(separator + 3);
 }
 
+function fieldsOf(driver: DriverError, code: string): PostgresErrorFields {
+  return {
+    sqlState: code,
+    serverMessage: serverMessageOf(driver),
+    detail: text(driver.detail),
+    hint: text(driver.hint),
+    schema: text(driver.schema),
+    table: text(driver.table),
+    column: text(driver.column),
+    constraint: text(driver.constraint),
+    dataType: text(driver.dataType),
+  };
+}
+
 /**
  * Turns an error from `pg`, Knex or Objection into the matching Strata error: a
  * `DatabaseError` subclass for a SQLSTATE, a `ConnectionError` for a lost or refused
@@ -190,17 +205,7 @@ export function mapDatabaseError(error: unknown): unknown {
     return error;
   }
 
-  const fields: PostgresErrorFields = {
-    sqlState: code,
-    serverMessage: serverMessageOf(driver),
-    detail: text(driver.detail),
-    hint: text(driver.hint),
-    schema: text(driver.schema),
-    table: text(driver.table),
-    column: text(driver.column),
-    constraint: text(driver.constraint),
-    dataType: text(driver.dataType),
-  };
+  const fields = fieldsOf(driver, code);
   if (CONNECTION_SQLSTATES.test(code)) {
     return new ConnectionError(
       `PostgreSQL closed the connection (SQLSTATE ${code}): ${fields.serverMessage}`,
@@ -217,4 +222,38 @@ export function mapDatabaseError(error: unknown): unknown {
     });
   }
   return new mapping.type(mapping.code, mapping.describe(fields), fields, { cause: error });
+}
+
+// PgBouncer answers every refusal with 08P01; its message says which one it was.
+const UNSUPPORTED_PARAMETER = /unsupported startup parameter:?\s*"?([\w.-]+)/i;
+const PGBOUNCER_REJECTIONS: ReadonlyArray<[RegExp, ConnectionRejection]> = [
+  [/authentication failed|no such user|password authentication/i, 'authentication-failed'],
+  [/database "[^"]*" does not exist|no such database/i, 'unknown-database'],
+];
+
+function rejectionOf(code: string, message: string): ConnectionRejection | undefined {
+  if (code === '28P01' || code === '28000') return 'authentication-failed';
+  if (code === '3D000') return 'unknown-database';
+  if (code !== '08P01') return undefined;
+  if (UNSUPPORTED_PARAMETER.test(message)) return 'unsupported-startup-parameter';
+  return PGBOUNCER_REJECTIONS.find(([pattern]) => pattern.test(message))?.[1];
+}
+
+/**
+ * `mapDatabaseError` for an error raised while opening a connection. A refusal that retrying
+ * cannot fix — a rejected login, an unknown database, a startup parameter a pooler does not
+ * support — becomes a `ConnectionRejectedError` saying which, also when PgBouncer reports it
+ * as a protocol violation (08P01); everything else maps as `mapDatabaseError` maps it.
+ */
+export function mapConnectError(error: unknown): unknown {
+  if (error instanceof StrataError || typeof error !== 'object' || error === null) return error;
+  const driver = error as DriverError;
+  const code = text(driver.code);
+  const message = serverMessageOf(driver);
+  const reason = code === undefined ? undefined : rejectionOf(code, message);
+  if (code === undefined || reason === undefined) return mapDatabaseError(error);
+  return new ConnectionRejectedError(reason, fieldsOf(driver, code), {
+    cause: error,
+    parameter: UNSUPPORTED_PARAMETER.exec(message)?.[1],
+  });
 }

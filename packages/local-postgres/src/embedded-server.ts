@@ -78,6 +78,7 @@ export function embeddedServer(parts: {
     dataDir: parts.dataDir,
     logFile,
     pid: () => postmaster.pid(),
+    onExit: (listener) => postmaster.onExit(listener),
     stop,
     kill: () => postmaster.signal('SIGKILL'),
     start,

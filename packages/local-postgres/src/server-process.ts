@@ -26,6 +26,16 @@ export interface ServerProcessOptions {
   orphanPolicy?: OrphanPolicy | undefined;
 }
 
+/** How a server process that had started ended. */
+export interface ServerExit {
+  /** The exit code, or null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it (`SIGKILL` for a crash or the OOM killer), or null. */
+  signal: NodeJS.Signals | null;
+  /** True when this handle asked for it (`signal()`: stop, kill, restart, the owner's shutdown). */
+  requested: boolean;
+}
+
 /** Why a server process did not come up; the owner turns it into its own typed error. */
 export class ServerStartFailure extends Error {}
 
@@ -40,6 +50,9 @@ export class ServerProcess {
   readonly #options: ServerProcessOptions;
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
+  /** The child this handle signalled: its exit was asked for. */
+  #signalled: ChildProcess | undefined;
+  readonly #exitListeners = new Set<(exit: ServerExit) => void>();
 
   constructor(options: ServerProcessOptions) {
     this.#options = options;
@@ -63,16 +76,28 @@ export class ServerProcess {
     }
   }
 
+  /**
+   * Calls `listener` each time the process exits after it had become ready — whoever ended
+   * it — so an owner can tell a crash (`requested: false`) from its own stop. Exits during
+   * start-up are not reported here: `start()` rejects with them. Returns the unsubscribe.
+   */
+  onExit(listener: (exit: ServerExit) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
   /** Sends `signal` and resolves once the process has exited; a no-op when it is not running. */
   async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.#child;
     if (!child) return;
+    this.#signalled = child;
     child.kill(signal);
     await this.#exited;
   }
 
   /** For a process `exit` listener, where nothing asynchronous runs: send the signal and go. */
   signalSync(signal: NodeJS.Signals): void {
+    this.#signalled = this.#child;
     this.#child?.kill(signal);
   }
 
@@ -92,6 +117,7 @@ export class ServerProcess {
     child.stdout?.on('data', onOutput);
     child.stderr?.on('data', onOutput);
     let exited = false;
+    let ready = false;
     let spawnError: Error | undefined;
     const policy = this.#options.orphanPolicy;
     const unwatch = policy && child.pid !== undefined ? watchForOwnerDeath(child.pid, policy) : undefined;
@@ -101,6 +127,7 @@ export class ServerProcess {
         unwatch?.();
         if (this.#child === child) this.#child = undefined;
         resolve();
+        if (ready) this.#reportExit(child);
       };
       child.once('exit', onGone);
       // A binary that cannot be run emits 'error' and no 'exit'.
@@ -114,8 +141,10 @@ export class ServerProcess {
 
     while (!exited) {
       const pid = child.pid;
-      if (pid !== undefined && (await this.#options.isReady(pid).catch(() => false)) && !exited)
+      if (pid !== undefined && (await this.#options.isReady(pid).catch(() => false)) && !exited) {
+        ready = true;
         return 'ready';
+      }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         await exitedPromise;
@@ -127,6 +156,21 @@ export class ServerProcess {
       ? `could not be run (${spawnError.message})`
       : `exited during start-up (${describeExit(child)})`;
     return { reason: `it ${how}`, output };
+  }
+
+  #reportExit(child: ChildProcess): void {
+    const exit: ServerExit = {
+      code: child.exitCode,
+      signal: child.signalCode,
+      requested: this.#signalled === child,
+    };
+    for (const listener of [...this.#exitListeners]) {
+      try {
+        listener(exit);
+      } catch {
+        // A listener's failure must not keep the others from hearing of the exit.
+      }
+    }
   }
 }
 

@@ -9,4 +9,5 @@ export {
 } from './create-test-database.js';
 export { databaseUrl } from './database-url.js';
 export { dropDatabase } from './drop-database.js';
+export { startTestPgBouncer } from './test-pgbouncer.js';
 export { NoTestServerError, testServerUrl } from './test-server-url.js';

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
-import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
@@ -11,12 +10,14 @@ import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
-import type { ConnectOptions, Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
+import { PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
+import type { ConnectOptions, Pool, PoolEvents, PoolStats, QueryResult, RemovalReason } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+import type { KnexOptions } from './pool-knex.js';
 import { PoolMetrics } from './pool-metrics.js';
-import { openConnection, type PooledConnection, type RemovalReason } from './pooled-connection.js';
+import type { PooledConnection } from './pooled-connection.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
 import type { StatementTracing } from './statement-tracing.js';
 import { WaitingCallers } from './waiting-callers.js';
@@ -34,7 +35,7 @@ const CANCEL_GRACE_MS = 1_000;
  */
 export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
-  readonly #clientConfig: pg.ClientConfig;
+  readonly #pgbouncer: PgBouncerMode;
   readonly #target: ConnectTarget;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
@@ -69,15 +70,15 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #checkingHealth = false;
   readonly #timers: NodeJS.Timeout[] = [];
 
-  constructor(settings: PoolSettings, clientConfig: pg.ClientConfig, knexOptions: KnexOptions | undefined) {
+  constructor(settings: PoolSettings, clientConfig: DriverConfig, knexOptions: KnexOptions | undefined) {
     super();
     this.config = settings;
-    this.#clientConfig = clientConfig;
     const { host, port, database } = settings;
-    this.#target = { host, port, database, password: clientConfig.password as string | undefined };
+    this.#target = { host, port, database, password: clientConfig.password };
     this.#knexOptions = knexOptions;
-    this.#statements = new StatementRunner(settings.preparedStatements, this);
+    this.#statements = new StatementRunner(settings, this);
     this.#metrics = PoolMetrics.create(settings, () => this.stats());
+    this.#pgbouncer = new PgBouncerMode(settings, clientConfig, this.#statements, this);
     const pool = this;
     this.#idle = new IdleConnections(settings, {
       get closed() {
@@ -105,6 +106,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get pgbouncer(): PgBouncerPoolMode | false | undefined {
+    return this.#pgbouncer.mode;
   }
 
   get knex(): Knex {
@@ -175,7 +180,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   /** A statement failed (raw or Knex): maps the error to a typed one, marking the connection broken if it says so. */
   fail(connection: PooledConnection | undefined, error: unknown): unknown {
-    const mapped = this.#counted(mapDatabaseError(error));
+    const mapped = this.#counted(mapDatabaseError(connection?.failureCause(error) ?? error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
     return mapped;
   }
@@ -303,7 +308,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const { maxLifetime, maxLifetimeJitter } = this.config;
     const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
     return this.#inFlight.track(
-      openConnection(this.#clientConfig, this.#nextId++, lifetime).then(
+      this.#pgbouncer.open(this.#nextId++, lifetime).then(
         (connection) => {
           this.#opening -= 1;
           this.#created += 1;
@@ -409,6 +414,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       acquireLatencyMs: this.#latency.percentiles(),
       errors: this.#errors,
       acquireTimeouts: this.#acquireTimeouts,
+      preparedStatementConflicts: this.#statements.conflicts,
     };
   }
 
@@ -424,22 +430,18 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
     for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
 
-    if (this.#active > 0 && !(await this.#waitForDrain(timeoutMs))) {
+    if (this.#active > 0 && !(await this.#drained.wait(timeoutMs, this.#active === 0))) {
       // In-flight work ran past the timeout: cancel its statements, give them a moment to
       // unwind, then cut whatever is still held.
       const active = [...this.#connections].filter((connection) => connection.state === 'active');
       await Promise.all(
         active.map((connection) => connection.cancel(this.config, this.config.connectTimeout)),
       );
-      await this.#waitForDrain(CANCEL_GRACE_MS);
+      await this.#drained.wait(CANCEL_GRACE_MS, this.#active === 0);
       for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
     }
     await this.#inFlight.settled();
     for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
     await this.#inFlight.settled();
-  }
-
-  #waitForDrain(timeoutMs: number): Promise<boolean> {
-    return this.#active === 0 ? Promise.resolve(true) : this.#drained.wait(timeoutMs);
   }
 }

@@ -1,9 +1,13 @@
-/** Lets close() wait for the last held connection to come back, for at most a timeout. */
+/**
+ * Lets `close()` wait until no connection is checked out any more: the pool calls `notify()`
+ * whenever the last one comes back while it is closing.
+ */
 export class DrainSignal {
-  readonly #waiting: Array<() => void> = [];
+  #waiting: Array<() => void> = [];
 
-  /** Resolves true at the next `notify()`, or false once `timeoutMs` passed. */
-  wait(timeoutMs: number): Promise<boolean> {
+  /** Resolves true once notified (at once when `drained` already), false after `timeoutMs`. */
+  wait(timeoutMs: number, drained: boolean): Promise<boolean> {
+    if (drained) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.#waiting.push(() => {
@@ -13,8 +17,7 @@ export class DrainSignal {
     });
   }
 
-  /** Wakes every waiting close(). */
   notify(): void {
-    for (const wake of this.#waiting.splice(0)) wake();
+    for (const notify of this.#waiting.splice(0)) notify();
   }
 }

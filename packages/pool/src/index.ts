@@ -8,6 +8,8 @@ export {
 export { type CreatePoolOptions, createPool } from './create-pool.js';
 export type {
   ConnectOptions,
+  PgBouncerFinding,
+  PgBouncerPoolMode,
   Pool,
   PoolEvents,
   PoolStats,
@@ -18,11 +20,18 @@ export type {
 export type { PoolClient } from './pool-client.js';
 export {
   type Environment,
-  type KnexOptions,
+  type PgBouncerSetting,
   type PoolConfigInput,
   type PoolSettings,
   poolConfigSchema,
   resolvePoolConfig,
 } from './pool-config.js';
-export { ClientReleasedError, PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+export {
+  ClientReleasedError,
+  KnexNotInstalledError,
+  PoolClosedError,
+  type PoolCounts,
+  PoolTimeoutError,
+} from './pool-errors.js';
+export type { KnexNotInstalled, KnexOptions, PoolKnex } from './pool-knex.js';
 export { poolOfKnex } from './pool-of-knex.js';

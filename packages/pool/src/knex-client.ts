@@ -1,11 +1,12 @@
-import { createRequire } from 'node:module';
 import { StrataError } from '@strata/errors';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type pg from 'pg';
 import { ambientConnectionOf, getAmbientConnection } from './ambient-connection.js';
+import { type KnexPgClient, type KnexQuery, loadKnex } from './load-knex.js';
 import type { Pool } from './pool.js';
 import type { CheckedOutClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { PoolSettings } from './pool-config.js';
+import type { KnexOptions } from './pool-knex.js';
 import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
 import type { StatementRunner } from './statement-runner.js';
@@ -24,40 +25,15 @@ export interface KnexConnectionSource {
   readonly tracing: StatementTracing | undefined;
 }
 
-/** A statement as Knex hands it to its client (`toSQL()` output, enriched). */
-interface KnexQuery {
-  sql: string;
-  bindings?: unknown[];
-  /** pg query config from `.options()`, merged into the statement's config. */
-  options?: object;
-  response?: unknown;
-}
-
-/** The parts of knex's PostgreSQL dialect this file overrides or calls. */
-interface KnexPgClient {
-  transacting?: boolean;
-  query(connection: unknown, query: unknown): Promise<unknown>;
-  transaction(container: unknown, config: unknown, outerTx: unknown): unknown;
-  emit(event: string, ...args: unknown[]): boolean;
-}
-type KnexPgClientClass = new (config: object) => KnexPgClient;
-
 const clientOf = (connection: PooledConnection) => connection.client;
-
-const require = createRequire(import.meta.url);
-// knex has no exports map; its dialect classes are reachable by path, and subclassing the
-// PostgreSQL one is knex's own extension point for custom clients.
-const KnexPostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexPgClientClass;
-// What Knex's Client#query does before `_query` (positional bindings, the `query` event).
-const { enrichQueryObject } = require('knex/lib/execution/internal/query-executioner.js') as {
-  enrichQueryObject(connection: unknown, query: unknown, client: unknown): KnexQuery;
-};
 
 /**
  * Builds the Knex instance of a pool. Its client takes connections from the Strata pool
  * instead of a tarn pool of its own (knex opens none), uses the ambient connection when
- * there is one, names statements through the pool's `statements` (the one naming decision
- * and cache raw queries use too), and turns driver errors into Strata's typed errors.
+ * there is one, sends statements through the pool's `statements` (the one naming decision,
+ * name cache and PgBouncer policy raw queries use too), and turns driver errors into
+ * Strata's typed errors. Loads knex now, not when the pool is imported; throws
+ * `KnexNotInstalledError` when it is not installed.
  */
 export function createPoolKnex(
   source: KnexConnectionSource,
@@ -65,6 +41,7 @@ export function createPoolKnex(
   options: KnexOptions | undefined,
 ): Knex {
   const { leakDetectionThreshold } = source.settings;
+  const { knex, PostgresClient: KnexPostgresClient, enrichQueryObject } = loadKnex();
 
   class StrataKnexClient extends KnexPostgresClient {
     constructor(config: object) {
@@ -104,52 +81,57 @@ export function createPoolKnex(
       return tracing.trace(tracer, text, () => this.sendQuery(connection, query));
     }
 
-    // Knex's own query() wraps _query in a catch that writes the SQL into the error's message;
-    // Strata's errors carry no SQL, so the failure is handled in _query's callback instead,
-    // which also keeps this path to the promise and callback Knex's _query allocates anyway.
-    // Not #private: Knex runs transactions on Object.create() copies of this client.
+    // In place of Knex's Client#query, whose catch writes the SQL into the driver error's
+    // message: here one catch reports it as Knex does and maps it to a typed error, so the
+    // path allocates what Knex's own does. Not #private: Knex runs transactions on
+    // Object.create() copies of this client.
     sendQuery(client: pg.Client, query: unknown): Promise<unknown> {
-      return this._query(client, enrichQueryObject(client, query, this));
+      const obj = enrichQueryObject(client, query, this);
+      return statements
+        .around(client, obj.sql, () => this._query(client, obj))
+        .catch((error: unknown) => {
+          // As Knex reports it (compileSqlOnError is off: the text, never the values), then typed.
+          if (error instanceof Error) error.message = `${obj.sql} - ${error.message}`;
+          const { __knexUid, __knexTxId } = client as { __knexUid?: unknown; __knexTxId?: unknown };
+          this.emit('query-error', error, Object.assign({ __knexUid, __knexTxId }, obj));
+          throw source.fail(PooledConnection.of(client), error);
+        });
     }
 
     /**
-     * Runs one Knex statement. With bindings, it runs as a named prepared statement when the
-     * pool's statement runner says so (the same decision and bounded cache as raw queries):
-     * Knex compiles the same SQL text for the same builder shape, so the server parses and
-     * plans it once per connection. Without bindings it is a simple query, as in Knex.
+     * Runs one Knex statement. With bindings (and no `.options()`), it runs as a named
+     * prepared statement when the pool's statement runner says so, under the same decision
+     * and bounded cache as raw queries: Knex compiles the same SQL text for the same builder
+     * shape, so each connection parses and plans it once. A stale or conflicting name runs
+     * once more as raw queries do. Without bindings it is a simple query, as in Knex.
      */
     _query(client: pg.Client, obj: KnexQuery): Promise<KnexQuery> {
       if (!obj.sql) throw new Error('The query is empty');
       const text = obj.sql;
       const bindings = obj.bindings;
-      const values = bindings !== undefined && bindings.length > 0 ? bindings : undefined;
+      const options = obj.options;
+      const plain = options === undefined || Object.keys(options).length === 0;
+      const values = plain && bindings !== undefined && bindings.length > 0 ? bindings : undefined;
       const connection = PooledConnection.of(client);
-      const config = {
-        name: connection === undefined ? undefined : statements.nameFor(text, values),
-        text,
-        values: bindings ?? [],
-      };
-      if (obj.options !== undefined) Object.assign(config, obj.options);
+      const name = connection === undefined ? undefined : statements.nameFor(text, values);
+      const config = { name, text, values: bindings ?? [] };
+      if (!plain) Object.assign(config, options);
       return new Promise((resolve, reject) => {
-        const failed = (error: unknown) => {
-          // As Knex reports it (compileSqlOnError is off: the text, never the values), then typed.
-          if (error instanceof Error) error.message = `${text} - ${error.message}`;
-          const { __knexUid, __knexTxId } = client as { __knexUid?: unknown; __knexTxId?: unknown };
-          this.emit('query-error', error, Object.assign({ __knexUid, __knexTxId }, obj));
-          reject(source.fail(connection, error));
-        };
         client.query(config, (error: Error | undefined, response: unknown) => {
-          if (error === undefined || error === null) {
+          if (!error) {
             obj.response = response;
             resolve(obj);
             return;
           }
-          const retried = connection && statements.retryStale(connection, error, text, values);
-          if (!retried) return failed(error);
+          const retried =
+            name === undefined
+              ? undefined
+              : statements.retry(connection as PooledConnection, error, text, values);
+          if (retried === undefined) return reject(error);
           retried.then((result) => {
             obj.response = result;
             resolve(obj);
-          }, failed);
+          }, reject);
         });
       });
     }
@@ -196,8 +178,8 @@ export function createPoolKnex(
   }
 
   const instance = knex({
-    ...options,
-    client: StrataKnexClient as unknown as typeof knex.Client,
+    ...(options as object),
+    client: StrataKnexClient as unknown as Knex.Config['client'],
     // Put SQL text, never bound values, on driver errors; typed errors carry neither.
     compileSqlOnError: false,
   });

@@ -1,16 +1,13 @@
+import type { ConnectionOptions } from 'node:tls';
 import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@strata/errors';
-import type { Knex } from 'knex';
-import type { ClientConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import type { KnexOptions } from './pool-knex.js';
 
 const milliseconds = () =>
   z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
 const positiveMilliseconds = () =>
   z.number().int('must be a whole number of milliseconds').positive('must be more than 0');
-
-/** Knex options the shared Knex instance accepts; connection and pool come from Strata. */
-export type KnexOptions = Omit<Knex.Config, 'client' | 'connection' | 'pool' | 'connectionPool'>;
 
 const tlsOptionsSchema = z.strictObject({
   rejectUnauthorized: z.boolean().optional(),
@@ -89,9 +86,10 @@ export const poolConfigSchema = z
 
     /**
      * Run parameterised `query()` calls as named prepared statements (named by a hash of the
-     * SQL, prepared once per connection). Turn off behind PgBouncer < 1.21 in transaction mode.
+     * SQL, prepared once per connection). Unset: on, except behind PgBouncer in transaction
+     * mode. `true` there means PgBouncer ≥ 1.21 with `max_prepared_statements` > 0.
      */
-    preparedStatements: z.boolean().default(true),
+    preparedStatements: z.boolean().optional(),
     /**
      * OpenTelemetry spans and metrics (see the README). They cost nothing measurable while no
      * OpenTelemetry SDK is registered; `false` turns them off for this pool even when one is.
@@ -99,6 +97,11 @@ export const poolConfigSchema = z
     telemetry: z.boolean().default(true),
     /** `db.client.connection.pool.name` of the pool's metrics; defaults to `host:port/database`. */
     poolName: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
+    /**
+     * PgBouncer in front: `auto` detects it on the first connection; `transaction` or
+     * `session` says so (no detection); `false` says there is none.
+     */
+    pgbouncer: z.union([z.enum(['auto', 'transaction', 'session']), z.literal(false)]).default('auto'),
     /** Options for the shared Knex instance (e.g. `postProcessResponse`, `wrapIdentifier`). */
     knex: z
       .custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object')
@@ -150,17 +153,44 @@ export interface PoolSettings {
   readonly statementTimeout: number | undefined;
   readonly lockTimeout: number | undefined;
   readonly idleInTransactionSessionTimeout: number | undefined;
-  readonly preparedStatements: boolean;
+  /** Undefined: on, except behind PgBouncer in transaction mode. */
+  readonly preparedStatements: boolean | undefined;
+  readonly pgbouncer: PgBouncerSetting;
   readonly telemetry: boolean;
   /** Names the pool in OpenTelemetry metrics: `poolName`, else `host:port/database`. */
   readonly poolName: string;
 }
 
+/**
+ * The node-postgres client config the pool opens its connections with: the fields it sets,
+ * typed here so the pool's public types need not reference `pg`'s (@types/pg).
+ */
+export interface DriverConfig {
+  host: string;
+  port: number;
+  database: string | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  ssl: boolean | ConnectionOptions;
+  connectionTimeoutMillis: number;
+  keepAlive: boolean;
+  /** Startup parameters: they hold for the whole session, also behind PgBouncer. */
+  application_name: string;
+  statement_timeout?: number;
+  lock_timeout?: number;
+  idle_in_transaction_session_timeout?: number;
+  /** Command-line options for the backend, e.g. `-c lock_timeout=0`. */
+  options?: string;
+}
+
+/** The `pgbouncer` setting. */
+export type PgBouncerSetting = 'auto' | 'transaction' | 'session' | false;
+
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
 export interface ResolvedPoolConfig {
   settings: PoolSettings;
   /** node-postgres client config, session settings included as startup parameters. */
-  clientConfig: ClientConfig;
+  clientConfig: DriverConfig;
   knex: KnexOptions | undefined;
 }
 
@@ -186,7 +216,11 @@ const ENVIRONMENT_VARIABLES = {
   STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
   STRATA_POOL_TELEMETRY: { field: 'telemetry', type: 'boolean' },
   STRATA_POOL_NAME: { field: 'poolName', type: 'string' },
-} as const satisfies Record<string, { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' }>;
+  STRATA_POOL_PGBOUNCER: { field: 'pgbouncer', type: 'pgbouncer' },
+} as const satisfies Record<
+  string,
+  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'pgbouncer' }
+>;
 
 /** Environment variables as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -200,6 +234,9 @@ function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
     sources.set(field, variable);
     if (type === 'string') {
       config[field] = raw;
+    } else if (type === 'pgbouncer') {
+      // `false` (or off, no, 0, none) says there is none; the mode names pass through for zod to check.
+      config[field] = /^(false|0|off|no|none)$/i.test(raw.trim()) ? false : raw.trim().toLowerCase();
     } else if (type === 'integer') {
       if (/^\s*-?\d+\s*$/.test(raw)) config[field] = Number(raw);
       else issues.push({ path: variable, message: 'must be a whole number' });
@@ -244,16 +281,17 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
   const url: Partial<ReturnType<typeof parseConnectionString>> = parsed.connectionString
     ? parseConnectionString(parsed.connectionString)
     : {};
-  const clientConfig: ClientConfig = {
+  const clientConfig: DriverConfig = {
     host: parsed.host ?? (url.host || 'localhost'),
     port: parsed.port ?? (url.port ? Number(url.port) : 5432),
     database: parsed.database ?? (url.database || undefined),
     user: parsed.user ?? (url.user || undefined),
     password: parsed.password ?? (url.password || undefined),
-    ssl: parsed.ssl ?? (url.ssl as ClientConfig['ssl']) ?? false,
+    ssl: parsed.ssl ?? (url.ssl as DriverConfig['ssl'] | undefined) ?? false,
     connectionTimeoutMillis: parsed.connectTimeout,
     keepAlive: true,
-    // Startup parameters, not SET: they hold for the whole session, also behind PgBouncer.
+    // Startup parameters, not SET: they hold for the whole session. Behind PgBouncer, which
+    // refuses them, session-settings.ts applies them instead.
     application_name: parsed.applicationName,
     ...(parsed.statementTimeout !== undefined && { statement_timeout: parsed.statementTimeout }),
     ...(parsed.lockTimeout !== undefined && { lock_timeout: parsed.lockTimeout }),
@@ -281,8 +319,8 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
   const settings: PoolSettings = Object.freeze({
     ...rest,
     connectionString: connectionString ? redactConnectionString(connectionString) : undefined,
-    host: clientConfig.host as string,
-    port: clientConfig.port as number,
+    host: clientConfig.host,
+    port: clientConfig.port,
     database: clientConfig.database,
     user: clientConfig.user,
     ssl: Boolean(clientConfig.ssl),
@@ -290,6 +328,7 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     lockTimeout: parsed.lockTimeout,
     idleInTransactionSessionTimeout: parsed.idleInTransactionSessionTimeout,
     poolName: parsed.poolName ?? `${clientConfig.host}:${clientConfig.port}/${clientConfig.database ?? ''}`,
+    preparedStatements: parsed.preparedStatements,
   });
   return { settings, clientConfig, knex };
 }

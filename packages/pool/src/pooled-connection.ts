@@ -1,23 +1,15 @@
 import pg from 'pg';
 import { sendCancelRequest } from './cancel-request.js';
-
-/** Why the pool closed a connection (the `remove` event carries it). */
-export type RemovalReason =
-  | 'idle-timeout'
-  | 'max-lifetime'
-  | 'health-check'
-  | 'ping-failed'
-  | 'broken'
-  | 'in-transaction'
-  | 'stale-statement'
-  | 'destroyed-by-caller'
-  | 'pool-closed';
+import type { RemovalReason } from './pool.js';
 
 /** node-postgres internals the pool relies on (stable across pg 8; not in @types/pg). */
 interface ClientInternals {
   processID: number | null;
   secretKey: number | null;
-  connection: { parsedStatements: Record<string, string> };
+  connection: {
+    parsedStatements: Record<string, string>;
+    submittedNamedStatements: Record<string, string>;
+  };
 }
 
 const CONNECTION = Symbol('strata.pooledConnection');
@@ -37,6 +29,11 @@ export class PooledConnection {
   state: 'opening' | 'idle' | 'active' | 'probing' | 'closed' = 'opening';
   /** The socket failed or the server ended the session; the connection must not be reused. */
   broken = false;
+  /**
+   * What the server or the socket said when the connection broke while no statement ran on
+   * it (e.g. FATAL 25P03 after `idle_in_transaction_session_timeout`, 57P01 on termination).
+   */
+  brokenBy: unknown = undefined;
   /** Called once when the connection breaks (socket error, session ended by the server). */
   onBroken: (() => void) | undefined = undefined;
   /** A prepared statement went stale inside a transaction; retire the connection at release. */
@@ -90,7 +87,9 @@ export class PooledConnection {
 
   /** Forgets a prepared statement node-postgres believes exists, so it is parsed again. */
   forgetStatement(name: string): void {
-    delete (this.client as unknown as ClientInternals).connection.parsedStatements[name];
+    const { connection } = this.client as unknown as ClientInternals;
+    delete connection.parsedStatements[name];
+    delete connection.submittedNamedStatements[name];
   }
 
   /**
@@ -106,6 +105,14 @@ export class PooledConnection {
     if (this.discard) return 'stale-statement';
     if (this.client.getTransactionStatus() !== 'I') return 'in-transaction';
     return undefined;
+  }
+
+  /**
+   * The error that explains a statement failing on this connection: the reason the session
+   * ended, when it ended before (the driver then only says "not queryable"), else `error`.
+   */
+  failureCause(error: unknown): unknown {
+    return this.brokenBy ?? error;
   }
 
   /** Asks the server to cancel the statement this connection runs, if any; never rejects. */
@@ -156,13 +163,14 @@ export async function openConnection(
 ): Promise<PooledConnection> {
   const client = new pg.Client(config);
   const connection = new PooledConnection(id, client, lifetime);
-  const markBroken = () => {
+  const markBroken = (error?: unknown) => {
     if (connection.broken) return;
     connection.broken = true;
+    connection.brokenBy = error;
     connection.onBroken?.();
   };
   client.on('error', markBroken);
-  client.on('end', markBroken);
+  client.on('end', () => markBroken());
   try {
     await client.connect();
   } catch (error) {

@@ -1,8 +1,8 @@
-import type pg from 'pg';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { QueryResult } from './pool.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
+import type { KnexOptions } from './pool-knex.js';
 import type { PooledConnection } from './pooled-connection.js';
 import { StatementTracing } from './statement-tracing.js';
 
@@ -16,7 +16,7 @@ import { StatementTracing } from './statement-tracing.js';
 export class TracedConnectionPool extends ConnectionPool {
   override readonly tracing: StatementTracing;
 
-  constructor(settings: PoolSettings, clientConfig: pg.ClientConfig, knexOptions: KnexOptions | undefined) {
+  constructor(settings: PoolSettings, clientConfig: DriverConfig, knexOptions: KnexOptions | undefined) {
     super(settings, clientConfig, knexOptions);
     this.tracing = new StatementTracing(settings);
   }

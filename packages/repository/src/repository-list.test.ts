@@ -221,7 +221,12 @@ describe('list rejects', () => {
       cursorSecret: secret,
     });
     const codec = new KeysetCursorCodec('orders', secret);
-    const forged: [ListOptions<Order>['orderBy'], string, (string | null)[], RegExp][] = [
+    const forged: [
+      ListOptions<Order, 'total' | 'due_on' | 'created_at'>['orderBy'],
+      string,
+      (string | null)[],
+      RegExp,
+    ][] = [
       [undefined, 'id asc', ['1', '2'], /holds 2 sort key value\(s\), but this list sorts by 1/],
       [undefined, 'id asc', [], /holds 0/],
       [undefined, 'id asc', ['abc'], /value for "id" is not a int8 value/],

@@ -5,16 +5,24 @@ import { keysetCondition } from './keyset-condition.js';
 import { KeysetCursorCodec } from './keyset-cursor.js';
 import { keysetValueProblem } from './keyset-value.js';
 import type { ModelTable } from './model-table.js';
-import type { FieldOf, Where } from './model-types.js';
+import type { FieldOf, IdField, Where } from './model-types.js';
 import { describeOrder, type OrderBy, resolveOrderBy } from './order-by.js';
 import type { With } from './relation-expression.js';
 import { InvalidCursorError, InvalidQueryError } from './repository-errors.js';
 
-/** Options of `list()`. */
-export interface ListOptions<M extends Model> {
-  where?: Where<M>;
+/**
+ * Options of `list()`. `S` and `F` are the repository's `sortable` and `filterable` fields
+ * (every field when the repository's type does not say); the id is always allowed.
+ */
+export interface ListOptions<
+  M extends Model,
+  S extends FieldOf<M> = FieldOf<M>,
+  F extends FieldOf<M> = FieldOf<M>,
+> {
+  /** Filters on fields from the `filterable` list (and the id). */
+  where?: Where<M, F | IdField<M>>;
   /** Sort keys from the `sortable` list; the id is appended as the final tie-breaker. Default: id. */
-  orderBy?: OrderBy<FieldOf<M>>;
+  orderBy?: OrderBy<S | IdField<M>>;
   /** The `nextCursor` of the previous page; omitted (or null) for the first page. */
   after?: string | null;
   /** Page size, at most `maxPageSize`; `defaultPageSize` when omitted. */

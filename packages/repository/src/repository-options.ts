@@ -43,13 +43,20 @@ export const repositoryOptionsSchema = z
 export type RawRepositoryOptions = z.input<typeof repositoryOptionsSchema>;
 export type ResolvedRepositoryOptions = z.output<typeof repositoryOptionsSchema>;
 
-/** Options of a repository, with field lists checked against the model's fields. */
-export interface RepositoryOptions<M extends Model>
-  extends Omit<RawRepositoryOptions, 'sortable' | 'filterable' | 'writable'> {
+/**
+ * Options of a repository, with field lists checked against the model's fields. `S` and `F`
+ * are the fields of `sortable` and `filterable`: `createRepository` infers them from the lists
+ * given, so `list()` and `findOne()` accept those fields (and the id) only.
+ */
+export interface RepositoryOptions<
+  M extends Model,
+  S extends FieldOf<M> = FieldOf<M>,
+  F extends FieldOf<M> = FieldOf<M>,
+> extends Omit<RawRepositoryOptions, 'sortable' | 'filterable' | 'writable'> {
   /** Fields `list()` may sort by; the id always may. */
-  sortable?: readonly FieldOf<M>[];
+  sortable?: readonly S[];
   /** Fields `list()` and `findOne()` may filter on; the id always may. */
-  filterable?: readonly FieldOf<M>[];
+  filterable?: readonly F[];
   /** Fields the write methods accept; when omitted, any column of the table. */
   writable?: readonly FieldOf<M>[];
 }

@@ -2,7 +2,7 @@ import { InvalidConfigError, qualifiedNameProblem } from '@strata/errors';
 import { Model, type ModelClass, type PartialModelObject, type QueryBuilder } from 'objection';
 import { BulkInsert } from './create-many.js';
 import { ModelTable, type RepositoryPool } from './model-table.js';
-import type { IdOf, NewEntity, Where } from './model-types.js';
+import type { FieldOf, IdField, IdOf, NewEntity, Where } from './model-types.js';
 import { NotFoundError } from './repository-errors.js';
 import { KeysetPages, type ListOptions, type Page } from './repository-list.js';
 import {
@@ -33,8 +33,17 @@ import { EntityWrites, type UpsertOptions, type VersionOptions } from './reposit
  *   }
  * }
  * ```
+ *
+ * `S` and `F` type the `sortable` and `filterable` fields, so `list()` and `findOne()` reject
+ * other fields at compile time. `createRepository` (and `new Repository`) infer them from the
+ * options; a subclass states them: `extends Repository<User, 'created_at', 'email'>`. Left out,
+ * they allow every field, and the allowlists are checked at run time only.
  */
-export class Repository<M extends Model> {
+export class Repository<
+  M extends Model,
+  S extends FieldOf<M> = FieldOf<M>,
+  F extends FieldOf<M> = FieldOf<M>,
+> {
   readonly pool: RepositoryPool;
   readonly model: ModelClass<M>;
   /** The entity name used in errors (the model class name unless `entityName` is set). */
@@ -47,7 +56,7 @@ export class Repository<M extends Model> {
   readonly #bulk: BulkInsert<M>;
   readonly #tracing: RepositoryTracing;
 
-  constructor(pool: RepositoryPool, model: ModelClass<M>, options: RepositoryOptions<M> = {}) {
+  constructor(pool: RepositoryPool, model: ModelClass<M>, options: RepositoryOptions<M, S, F> = {}) {
     const subject = `repository of ${model?.name ?? 'an unknown model'}`;
     const issues: { path: string; message: string }[] = [];
     if (typeof pool?.query !== 'function' || typeof pool?.knex !== 'function') {
@@ -122,8 +131,9 @@ export class Repository<M extends Model> {
    * The one entity matching `where` (fields from `filterable`), or undefined. More than one match
    * is a MultipleRowsFoundError: findOne is for filters that identify a single row.
    */
-  findOne(where: Where<M>, options: ReadOptions = {}): Promise<M | undefined> {
-    return this.#tracing.run('findOne', () => this.#reads.findOne(where, options));
+  findOne(where: Where<M, F | IdField<M>>, options: ReadOptions = {}): Promise<M | undefined> {
+    // The narrower field types are a compile-time view; the allowlists are checked at run time.
+    return this.#tracing.run('findOne', () => this.#reads.findOne(where as Where<M>, options));
   }
 
   /**
@@ -132,8 +142,8 @@ export class Repository<M extends Model> {
    * between calls never shift a page (no row is skipped or repeated). `limit` above
    * `maxPageSize` is an error.
    */
-  list(options: ListOptions<M> = {}): Promise<Page<M>> {
-    return this.#tracing.run('list', () => this.#pages.list(options));
+  list(options: ListOptions<M, S, F> = {}): Promise<Page<M>> {
+    return this.#tracing.run('list', () => this.#pages.list(options as ListOptions<M>));
   }
 
   /** Inserts one entity and returns it as stored (defaults and generated id included). */

@@ -1,4 +1,9 @@
-import { ConnectionError, mapConnectError, redactConnectionString } from '@strata/errors';
+import {
+  ConnectionError,
+  ConnectionRejectedError,
+  mapConnectError,
+  redactConnectionString,
+} from '@strata/errors';
 
 /**
  * Runs `operation` against the test server at `serverUrl` and rethrows its failure as a Strata
@@ -11,10 +16,17 @@ export async function withServerErrors<T>(serverUrl: string, operation: () => Pr
     return await operation();
   } catch (error) {
     const mapped = mapConnectError(error);
-    if (!(mapped instanceof ConnectionError)) throw mapped;
+    // A rejected login or a missing database is, for a test run, a server it cannot connect to.
+    const reason =
+      mapped instanceof ConnectionError
+        ? mapped.reason
+        : mapped instanceof ConnectionRejectedError
+          ? mapped.sqlState
+          : undefined;
+    if (!(mapped instanceof ConnectionError || mapped instanceof ConnectionRejectedError)) throw mapped;
     throw new ConnectionError(
       `Could not connect to the test server ${redactConnectionString(serverUrl)}: ${mapped.message}`,
-      { cause: error, reason: mapped.reason },
+      { cause: error, reason },
     );
   }
 }

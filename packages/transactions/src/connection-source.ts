@@ -46,6 +46,8 @@ export interface ConnectionSource {
   acquire(leakDetection?: boolean): Promise<Lease>;
   /** A pooled connection of its own, never the ambient one. */
   acquireOwn(leakDetection?: boolean): Promise<Lease>;
+  /** True when connections come through PgBouncer in transaction mode (known after the first one). */
+  behindTransactionPooling(): boolean;
 }
 
 const sources = new WeakMap<object, ConnectionSource>();
@@ -62,7 +64,11 @@ export function poolSource(pool: Pool): ConnectionSource {
   if (!source) {
     source = {
       target: pool,
-      knex: pool.knex,
+      // A getter: pool.knex loads knex (an optional peer dependency) on first access, and a
+      // transaction that only runs SQL must not need it.
+      get knex() {
+        return pool.knex;
+      },
       databaseAddresses: [{ host: pool.config.host, port: pool.config.port }],
       acquire(leakDetection = true): Promise<Lease> {
         // A connection already ambient for this pool (e.g. a session advisory lock's) is
@@ -79,6 +85,7 @@ export function poolSource(pool: Pool): ConnectionSource {
           runAmbient: (fn, context) => runWithConnection(pool, client, fn, context),
         }));
       },
+      behindTransactionPooling: () => pool.pgbouncer === 'transaction',
     };
     sources.set(pool, source);
   }
@@ -131,6 +138,7 @@ export function knexSource(
           [RAW]: raw,
         } as Lease;
       },
+      behindTransactionPooling: () => false,
     };
     sources.set(knex, source);
   }
