@@ -1,5 +1,5 @@
 import { defineStrataConfig } from '@strata/vitest-config';
 
 export default defineStrataConfig({
-  test: { globalSetup: ['@strata/local-postgres/vitest-global-setup'] },
+  test: { globalSetup: ['./src/test-support/global-setup.ts'] },
 });

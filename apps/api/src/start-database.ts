@@ -15,9 +15,10 @@ export interface Database {
 
 /**
  * With a `databaseUrl`, that server. Without one, an embedded PostgreSQL 16 in persistent
- * mode: its data (and credentials) stay in `dataDir`, so what the API stored is there on the
- * next start, and it is supervised: started again, same port and data, if it dies on its
- * own. Docker is not tried: a container's data would not survive the way a newcomer expects.
+ * mode, with pg_stat_statements loaded: its data (and credentials) stay in `dataDir`, so what
+ * the API stored is there on the next start, and it is supervised: started again, same port
+ * and data, if it dies on its own. Docker is not tried: a container's data would not survive
+ * the way a newcomer expects.
  */
 export async function startDatabase(
   config: { databaseUrl?: string | undefined; dataDir: string },
@@ -30,6 +31,9 @@ export async function startDatabase(
     providers: ['embedded'],
     persistent: true,
     dataDir: config.dataDir,
+    // pg_stat_statements ships with the embedded server's contrib: the migrator's evidence
+    // check reads what the API runs from it before a contract drops anything.
+    settings: { shared_preload_libraries: 'pg_stat_statements' },
     // The line names the provider and the URL with its password replaced by ***.
     log: (line) => logger.info({ dataDir: config.dataDir }, line),
   });

@@ -87,6 +87,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       logger.warn({ conflict }, 'a prepared statement met another client’s behind PgBouncer; ran it unnamed'),
     );
     await pool.ready();
+    // The embedded server preloads pg_stat_statements; with the extension in the database, the
+    // evidence check of `strata migrate up --post-deploy` sees the statements the API runs.
+    if (database.provider === 'embedded')
+      await pool.knex.raw('create extension if not exists pg_stat_statements');
 
     // Behind PgBouncer in transaction mode the migrator's session lock needs a direct
     // connection: a small pool of its own on STRATA_MIGRATION_DATABASE_URL.

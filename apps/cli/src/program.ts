@@ -7,7 +7,9 @@ import { dbSeedOptions } from './commands/db-seed-options.js';
 import { doctorOptions } from './commands/doctor-options.js';
 import { migrateBaselineOptions } from './commands/migrate-baseline-options.js';
 import { migrateCheckDesignOptions } from './commands/migrate-check-design-options.js';
+import { migrateCheckOptions, migrateRenumberOptions } from './commands/migrate-check-options.js';
 import { migrateDownOptions } from './commands/migrate-down-options.js';
+import { migrateEvidenceOptions } from './commands/migrate-evidence-options.js';
 import { migrateLintOptions } from './commands/migrate-lint-options.js';
 import { migrateNewOptions } from './commands/migrate-new-options.js';
 import { migratePlanOptions } from './commands/migrate-plan-options.js';
@@ -50,7 +52,8 @@ Exit codes:
   0  ok
   1  failed (a migration, a connection, a check that found an error)
   2  usage (unknown command or flag, bad value, invalid configuration)
-  3  blocked (deploy gate, lint errors, schema_design.md findings, failing rehearsal, refused rollback)
+  3  blocked (deploy gate, lint errors, schema_design.md findings, failing rehearsal, refused rollback,
+     evidence that a contract's removals are in use, out-of-order or colliding migrations)
 
 Read commands take --json for stable machine output; colours follow NO_COLOR / FORCE_COLOR
 and switch off when stdout is not a terminal.
@@ -133,7 +136,7 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
     async (context, flags) => (await import('./commands/migrate-up.js')).migrateUp(context, flags),
   ).addHelpText(
     'after',
-    `${example('strata migrate up', 'strata migrate up --post-deploy')}Exit 3 when --post-deploy leaves a contract behind the deploy gate, or the linter finds errors.\n`,
+    `${example('strata migrate up', 'strata migrate up --post-deploy', 'strata migrate up --post-deploy --override-evidence "v1 workers drained at 14:05"')}Exit 3 when --post-deploy leaves a contract behind the deploy gate, the evidence or order check refuses a migration, or the linter finds errors.\n`,
   );
 
   mount(
@@ -159,10 +162,19 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
   mount(
     migrate
       .command('lint')
-      .description("lint SQL migrations with PostgreSQL's parser (no database needed); exit 3 on errors"),
+      .description(
+        "lint SQL migrations with PostgreSQL's parser (--database-url: against the catalog); exit 3 on errors",
+      ),
     migrateLintOptions,
     async (context, flags) => (await import('./commands/migrate-lint.js')).migrateLint(context, flags),
-  ).addHelpText('after', example('strata migrate lint', 'strata migrate lint --since 42 --json'));
+  ).addHelpText(
+    'after',
+    example(
+      'strata migrate lint',
+      'strata migrate lint --since 42 --json',
+      'strata migrate lint --database-url "$DATABASE_URL"',
+    ),
+  );
 
   mount(
     migrate
@@ -182,6 +194,42 @@ export function buildProgram(output: Output, run: CommandRunner): Command {
     migrateCheckDesignOptions,
     async (context) => (await import('./commands/migrate-check-design.js')).migrateCheckDesign(context),
   ).addHelpText('after', example('strata migrate check-design --design plans/PROJ-123/schema_design.md'));
+
+  mount(
+    migrate
+      .command('evidence')
+      .description(
+        "what the evidence check finds: statements since the deploy mark still using a migration's removals",
+      )
+      .argument('<migration>', 'the migration: seq, name or file name'),
+    migrateEvidenceOptions,
+    async (context, _flags, migration: string) =>
+      (await import('./commands/migrate-evidence.js')).migrateEvidence(context, migration),
+  ).addHelpText(
+    'after',
+    example('strata migrate evidence 006', 'strata migrate evidence 006_billing_contract_drop_code --json'),
+  );
+
+  mount(
+    migrate
+      .command('check')
+      .description(
+        'compare the migrations folder with a git ref: colliding seqs, out-of-order files (exit 3)',
+      ),
+    migrateCheckOptions,
+    async (context, flags) => (await import('./commands/migrate-check.js')).migrateCheck(context, flags),
+  ).addHelpText('after', example('strata migrate check --base origin/main'));
+
+  mount(
+    migrate
+      .command('renumber')
+      .description(
+        "rename the branch's new migrations to follow a git ref's last seq (and in schema_design.md)",
+      ),
+    migrateRenumberOptions,
+    async (context, flags) =>
+      (await import('./commands/migrate-renumber.js')).migrateRenumber(context, flags),
+  ).addHelpText('after', example('strata migrate renumber --base origin/main --dry-run'));
 
   mount(
     migrate

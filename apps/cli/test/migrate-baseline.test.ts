@@ -72,6 +72,8 @@ interface BaselineDocument {
   added: string[];
 }
 
+// Each scenario runs the binary eight times or more; on a loaded machine that outlasts the
+// default 30 s, as the rehearsal's scenarios do.
 describe('migrate baseline: adopting a history written before Strata', () => {
   test('old files stop lint and up; after baseline, up applies them on a fresh database and new files are still judged', async () => {
     const dir = `${folder.path}/adopt`;
@@ -150,7 +152,7 @@ describe('migrate baseline: adopting a history written before Strata', () => {
     expect(changed.json<LintDocument>().findings.map((f) => f.file)).toContain(
       '001_legacy_expand_initial_schema.sql',
     );
-  });
+  }, 120_000);
 
   test('--through must name a migration (usage error, exit 2)', async () => {
     await writeLegacyHistory('bad-through');

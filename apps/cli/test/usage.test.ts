@@ -73,6 +73,9 @@ describe('--help', () => {
     ['migrate', 'lint'],
     ['migrate', 'rehearse'],
     ['migrate', 'check-design'],
+    ['migrate', 'check'],
+    ['migrate', 'renumber'],
+    ['migrate', 'evidence'],
     ['deploy'],
     ['deploy', 'mark'],
     ['deploy', 'list'],
@@ -83,7 +86,7 @@ describe('--help', () => {
     ['doctor'],
   ];
 
-  // The whole sweep runs in-process through runCli (what bin.js calls), to spare 18 process
+  // The whole sweep runs in-process through runCli (what bin.js calls), to spare 21 process
   // starts; the binary itself is checked on two of them.
   test.each(commands)('strata %s --help shows usage with an example and exits 0', async (...command) => {
     const stdout: string[] = [];

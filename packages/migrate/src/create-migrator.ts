@@ -3,6 +3,10 @@ import path from 'node:path';
 import { InvalidConfigError, mapDatabaseError } from '@strata/errors';
 import knexFactory, { type Knex } from 'knex';
 import { contractsBlockedByDesign, readSchemaDesign } from './design/index.js';
+import type { ContractEvidence } from './evidence/contract-evidence.js';
+import { evidenceFor, holdContractsOnEvidence } from './evidence/evidence-gate.js';
+import { snapshotSummary, takeEvidenceSnapshot } from './evidence/usage-statistics.js';
+import { readLintCatalog } from './lint/table-catalog.js';
 import { lintBeforeUp } from './lint-before-up.js';
 import { RollbackRefusedError } from './migration-errors.js';
 import { importMigrationModule, type MigrationFile, readMigrationDirectory } from './migration-file.js';
@@ -12,6 +16,8 @@ import {
   MigrationHistory,
   type Queryable,
 } from './migration-history.js';
+import { holdOutOfOrder } from './migration-order.js';
+import { type MigrationOverride, parseOverrides, type UpOverrides } from './migration-override.js';
 import type { MigrationPhase } from './migration-phase.js';
 import {
   assertChecksums,
@@ -28,6 +34,7 @@ import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
 import { createMigrationFile, type NewMigration, type NewMigrationOptions } from './new-migration.js';
+import { type PlannedMigration, plannedMigration } from './planned-migration.js';
 import { applyMigration, type RunContext, revertMigration } from './run-migration.js';
 
 /** One migration in `status()`: a file, an applied history row, or both. */
@@ -48,6 +55,8 @@ export interface MigrationStatus {
   appliedAt: Date | null;
   appliedBy: string | null;
   durationMs: number | null;
+  /** Refusals overridden, with their reasons, to apply it. */
+  overrides: MigrationOverride[];
 }
 
 export interface StatusReport {
@@ -55,20 +64,7 @@ export interface StatusReport {
   deploys: DeployRecord[];
 }
 
-/** A migration `up` would run, with what it would execute. */
-export interface PlannedMigration {
-  seq: number;
-  name: string;
-  fileName: string;
-  scope: string;
-  phase: MigrationPhase;
-  kind: 'sql' | 'module';
-  /** False when it runs statement by statement; `nonTransactional` says which statements force that. */
-  transactional: boolean;
-  nonTransactional: { line: number; reason: string }[];
-  /** The up SQL; null for `.ts`/`.js` migrations, whose up() runs code. */
-  sql: string | null;
-}
+export type { PlannedMigration } from './planned-migration.js';
 
 export interface PlanReport {
   /** In the order `up` runs them. */
@@ -79,6 +75,8 @@ export interface PlanReport {
 export interface UpOptions {
   /** Also run contract migrations whose deploy gate is open. Use after the code deploy. */
   postDeploy?: boolean | undefined;
+  /** Reasons to run what the evidence or order check refuses; recorded in the history. */
+  override?: UpOverrides | undefined;
 }
 
 export interface UpResult {
@@ -111,8 +109,16 @@ export interface Migrator {
   up(options?: UpOptions): Promise<UpResult>;
   /** Rolls back by phase: expand/validate run their down, backfill is a no-op, contract is refused. */
   down(options?: DownOptions): Promise<DownResult>;
-  /** Records that release `release` of the application is deployed, opening the deploy gate. */
+  /**
+   * Records that release `release` of the application is deployed, opening the deploy gate,
+   * with a snapshot of the statement and index statistics the evidence check compares with.
+   */
   markDeploy(release: string): Promise<DeployRecord>;
+  /**
+   * What the evidence check finds for a migration (seq, name or file name): whether statements
+   * recorded since the deploy mark still use what it removes. Reads only.
+   */
+  evidence(migration: number | string): Promise<ContractEvidence>;
   listDeploys(): Promise<DeployRecord[]>;
   /** Creates the next migration file from a template. Does not touch the database. */
   newMigration(options: NewMigrationOptions): Promise<NewMigration>;
@@ -308,45 +314,22 @@ export function createMigrator(options: MigratorOptions): Migrator {
         appliedAt: record?.appliedAt ?? null,
         appliedBy: record?.appliedBy ?? null,
         durationMs: record?.durationMs ?? null,
+        overrides: record?.overrides ?? [],
       };
     });
     rows.sort((a, b) => a.seq - b.seq);
     return { migrations: rows, deploys: state.deploys };
   }
 
-  async function planned(file: MigrationFile): Promise<PlannedMigration> {
-    const base = {
-      seq: file.seq,
-      name: file.name,
-      fileName: file.fileName,
-      scope: file.scope,
-      phase: file.phase,
-    };
-    if (file.sql) {
-      return {
-        ...base,
-        kind: 'sql',
-        transactional: file.sql.up.transactional,
-        nonTransactional: file.sql.up.statements.flatMap((statement) =>
-          statement.nonTransactional ? [{ line: statement.line, reason: statement.nonTransactional }] : [],
-        ),
-        sql: file.sql.up.sql,
-      };
-    }
-    const loaded = await importMigrationModule(file);
-    return {
-      ...base,
-      kind: 'module',
-      transactional: loaded.settings.transaction !== false,
-      nonTransactional:
-        loaded.settings.transaction === false ? [{ line: 1, reason: 'config.transaction = false' }] : [],
-      sql: null,
-    };
-  }
-
   // What `up` would run given these files and this history, and what it would hold back.
-  async function planFor(files: MigrationFile[], state: RecordedState, postDeploy: boolean) {
-    return planMigrations({ files, ...state, postDeploy, guard: await guardFor(state) });
+  async function planFor(
+    files: MigrationFile[],
+    state: RecordedState,
+    postDeploy: boolean,
+    outOfOrder?: string,
+  ) {
+    const plan = planMigrations({ files, ...state, postDeploy, guard: await guardFor(state) });
+    return holdOutOfOrder(plan, state.history, outOfOrder);
   }
 
   async function plan(planOptions: UpOptions = {}): Promise<PlanReport> {
@@ -355,26 +338,42 @@ export function createMigrator(options: MigratorOptions): Migrator {
     assertChecksums(files, state.history);
     const result = await planFor(files, state, planOptions.postDeploy === true);
     const migrations: PlannedMigration[] = [];
-    for (const file of result.run) migrations.push(await planned(file));
+    for (const file of result.run) migrations.push(await plannedMigration(file));
     return { migrations, blocked: result.blocked };
   }
 
   async function up(upOptions: UpOptions = {}): Promise<UpResult> {
+    const override = parseOverrides(upOptions.override);
     return withCheckedState(async (context, files, state) => {
-      const result = await planFor(files, state, upOptions.postDeploy === true);
+      const result = await holdContractsOnEvidence({
+        ...context,
+        plan: await planFor(files, state, upOptions.postDeploy === true, override.outOfOrder),
+        mode: config.evidence,
+        override: override.evidence,
+      });
       const lint = config.lint === false ? undefined : (config.lint ?? lintBeforeUp(emit));
       if (lint && result.run.length > 0) {
+        const catalog =
+          config.lintCatalog === false ? undefined : config.lintCatalog === true ? {} : config.lintCatalog;
         await lint({
           directory,
           files,
           pending: result.run,
           existingTables: await existingTables(context.db),
+          catalog:
+            catalog &&
+            (await readLintCatalog(context.db, { sql: files.map((file) => file.text ?? ''), ...catalog })),
         });
       }
+      // The history rows of overridden migrations carry the reasons, in their own transaction.
+      const recording = { ...context, history: context.history.withOverrides(result.overrides) };
       const applied: AppliedMigration[] = [];
       for (const file of result.run) {
         try {
-          applied.push(await traceMigration(file, 'up', () => applyMigration(context, file)));
+          applied.push({
+            ...(await traceMigration(file, 'up', () => applyMigration(recording, file))),
+            overrides: result.overrides.get(file.name) ?? [],
+          });
         } catch (error) {
           throw Object.assign(error as object, { applied });
         }
@@ -419,8 +418,15 @@ export function createMigrator(options: MigratorOptions): Migrator {
       const name = release(releaseName);
       return withSession(async (db) => {
         await history.ensure(db, creationLockKey);
-        return history.markDeploy(db, name, appliedBy);
+        if (config.evidence === 'off') return history.markDeploy(db, name, appliedBy);
+        const snapshot = await takeEvidenceSnapshot(db);
+        const deploy = await history.markDeploy(db, name, appliedBy, snapshot);
+        return { ...deploy, evidenceSnapshot: snapshotSummary(snapshot) };
       });
+    },
+    async evidence(target) {
+      const files = await readMigrationDirectory(directory);
+      return withSession((db) => evidenceFor(db, history, files, target));
     },
     async listDeploys() {
       return withSession(async (db) => (await readState(db)).deploys);

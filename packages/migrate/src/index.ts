@@ -5,6 +5,16 @@ export {
   batchUpdate,
 } from './batch-update.js';
 export {
+  type BranchComparison,
+  type BranchFinding,
+  type BranchFindingKind,
+  type BranchMigrationsInput,
+  compareBranchMigrations,
+  type Renumbering,
+  renameMigrationReferences,
+  renumberBranchMigrations,
+} from './branch-migrations.js';
+export {
   createMigrator,
   type DownOptions,
   type DownResult,
@@ -16,8 +26,10 @@ export {
   type UpOptions,
   type UpResult,
 } from './create-migrator.js';
-// The linter and the schema_design.md checks (src/lint, src/design; see LINT.md).
+// The linter and the schema_design.md checks (src/lint, src/design; see LINT.md), and the
+// evidence check before contracts (src/evidence; see README).
 export * from './design/index.js';
+export * from './evidence/index.js';
 export * from './lint/index.js';
 export {
   BASELINE_FILE_NAME,
@@ -49,7 +61,7 @@ export {
   type MigrationModule,
   readMigrationDirectory,
 } from './migration-file.js';
-export type { DeployRecord, HistoryRecord } from './migration-history.js';
+export type { DeployRecord, HistoryRecord, Queryable } from './migration-history.js';
 export {
   assertUniqueSeqs,
   MIGRATION_EXTENSIONS,
@@ -57,6 +69,7 @@ export {
   type MigrationName,
   parseMigrationName,
 } from './migration-name.js';
+export type { MigrationOverride, OverridableCheck, UpOverrides } from './migration-override.js';
 export { MIGRATION_PHASES, type MigrationPhase } from './migration-phase.js';
 export {
   type BlockedBy,

@@ -180,7 +180,7 @@ export interface ReportedLintFinding {
   file: string;
   line: number;
   ruleId: string;
-  severity: 'error' | 'warning';
+  severity: 'error' | 'warning' | 'note';
   message: string;
   safeAlternative?: string | undefined;
 }

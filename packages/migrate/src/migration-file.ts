@@ -38,7 +38,8 @@ export interface MigrationModule {
 export const migrationChecksum = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
 
-const isMigrationCandidate = (fileName: string): boolean =>
+/** Whether a file of the migrations directory must be a migration (`.sql`, `.ts`, `.js`; not a dotfile or `.d.ts`). */
+export const isMigrationCandidate = (fileName: string): boolean =>
   !fileName.startsWith('.') &&
   !fileName.endsWith('.d.ts') &&
   MIGRATION_EXTENSIONS.some((extension) => fileName.endsWith(extension));

@@ -12,7 +12,11 @@ export type BlockedBy =
   /** A contract migration that is ready but only runs with `up({ postDeploy: true })`. */
   | 'post-deploy'
   /** Refused by the `guard` option (e.g. a schema_design.md gate). */
-  | 'guard';
+  | 'guard'
+  /** A seq below an applied one of its scope of the same or a later phase (or waiting for such a migration). */
+  | 'out-of-order'
+  /** A contract whose removals statements recorded since the deploy mark still use (see README). */
+  | 'evidence';
 
 /** A pending migration that will not run, and why. */
 export interface BlockedMigration {

@@ -1,3 +1,4 @@
+import type { MigrationOverride } from './migration-override.js';
 import type { MigrationPhase } from './migration-phase.js';
 
 /** A migration `up` applied. */
@@ -13,6 +14,8 @@ export interface AppliedMigration {
   attempts: number;
   /** INVALID indexes left by an earlier failed CREATE INDEX CONCURRENTLY, dropped and rebuilt. */
   repairedIndexes: string[];
+  /** Refusals of the evidence or order check overridden, with the reasons, to apply it. */
+  overrides?: MigrationOverride[] | undefined;
 }
 
 /** A migration `down` rolled back. */

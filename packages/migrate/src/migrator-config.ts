@@ -2,6 +2,7 @@ import { InvalidConfigError, identifierProblem } from '@strata/errors';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import type { LintCatalog } from './lint/table-catalog.js';
 import type { MigrationFile } from './migration-file.js';
 import type { MigrationGuard } from './migration-plan.js';
 import type { MigratorEvent } from './migrator-event.js';
@@ -18,6 +19,8 @@ export type MigrationLintHook = (input: {
   pending: readonly MigrationFile[];
   /** `schema.table` of every table in the database before this run. */
   existingTables: readonly string[];
+  /** The database's catalog, with the `lintCatalog` option (see `readLintCatalog`). */
+  catalog?: LintCatalog | undefined;
 }) => void | Promise<void>;
 
 const identifier = (fallback: string) =>
@@ -75,6 +78,29 @@ export const migratorOptionsSchema = z
      */
     designFile: z.string().min(1).optional(),
     guard: z.custom<MigrationGuard>(isFunction, 'must be a function').optional(),
+    /**
+     * The evidence check before a contract (see README, "Evidence before contract"): `check`
+     * refuses a contract while statements recorded since the deploy mark still use what it
+     * removes, and falls back to the deploy gate alone when pg_stat_statements is missing;
+     * `require` refuses then too; `off` turns the check (and the snapshot at deploy mark) off.
+     */
+    evidence: z.enum(['check', 'require', 'off']).default('check'),
+    /**
+     * Let the linter of `up` read the database's catalog: locks on small tables become notes,
+     * binary-compatible type changes pass, foreign keys are checked for an index. `true` uses
+     * the default thresholds (10 000 rows, 64 MiB).
+     */
+    lintCatalog: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            smallTableRows: z.int().min(0).optional(),
+            smallTableBytes: z.int().min(0).optional(),
+          })
+          .strict(),
+      ])
+      .default(false),
   })
   .strict()
   .superRefine((options, context) => {

@@ -14,7 +14,19 @@ export type MigratorEvent =
   | { type: 'lock-timeout-retry'; name: string; attempt: number; delayMs: number; line: number | undefined }
   /** An INVALID index left by a failed CREATE INDEX CONCURRENTLY was dropped before rebuilding it. */
   | { type: 'invalid-index-dropped'; name: string; index: string }
-  /** A linter warning in a pending migration (errors stop the run instead). */
-  | { type: 'lint-warning'; file: string; line: number; ruleId: string; message: string }
+  /** A linter warning (or, with `lintCatalog`, a note) in a pending migration; errors stop the run instead. */
+  | {
+      type: 'lint-warning';
+      file: string;
+      line: number;
+      ruleId: string;
+      message: string;
+      severity?: 'warning' | 'note' | undefined;
+    }
+  /**
+   * The evidence check could not gather evidence (pg_stat_statements missing, no snapshot at a
+   * deploy mark, ...): reported once per run; contracts then pass on the deploy gate alone.
+   */
+  | { type: 'evidence-unavailable'; reason: string }
   | { type: 'rollback-start'; name: string; phase: MigrationPhase }
   | { type: 'rollback-done'; name: string; durationMs: number; action: 'down' | 'noop' };

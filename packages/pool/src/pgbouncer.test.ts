@@ -120,6 +120,17 @@ describe.skipIf(skip)('behind PgBouncer in transaction mode', () => {
       });
       const conflicts: string[] = [];
       p.on('prepared-statement-conflict', ({ sqlState }) => conflicts.push(sqlState));
+      // Two clients of the pool, one server connection behind PgBouncer: the second client's
+      // Parse of the same named statement meets the first's (42P05), whatever the timing.
+      const [first, second] = [await p.connect(), await p.connect()];
+      try {
+        const sql = POINT_SELECTS[0] as string;
+        expect((await first.query(sql, [1])).rows).toHaveLength(1);
+        expect((await second.query(sql, [1])).rows).toHaveLength(1);
+      } finally {
+        first.release();
+        second.release();
+      }
       // Knex statements are named by the same decision, and recovered the same way.
       const errors = await concurrently(6, 20, (i) => rawOrKnexPointSelect(p, i));
       expect(errors).toEqual([]);

@@ -2,10 +2,11 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliConfigInput } from '../config/cli-config.js';
 import type { ConfigFlags } from '../config/resolve-config.js';
 
-/** A config key a flag can set: a top-level setting, or one of `rehearsal`'s (`rehearsal.rows`). */
+/** A config key a flag can set: a top-level setting, or one of a group's (`rehearsal.rows`). */
 export type ConfigSetting =
-  | Exclude<keyof CliConfigInput, 'rehearsal'>
-  | `rehearsal.${keyof NonNullable<CliConfigInput['rehearsal']>}`;
+  | Exclude<keyof CliConfigInput, 'rehearsal' | 'lint'>
+  | `rehearsal.${keyof NonNullable<CliConfigInput['rehearsal']>}`
+  | `lint.${keyof NonNullable<CliConfigInput['lint']>}`;
 
 /**
  * One option of a command, declared once: commander gets its flags and help from it

@@ -19,6 +19,20 @@ export async function deployMark(context: CommandContext, release: string): Prom
       output.line(
         `${output.colours.green('recorded')} deploy ${output.colours.bold(deploy.release)} at ${formatTime(deploy.markedAt)} (#${deploy.id}, after history entry ${deploy.historyHighWater}).`,
       );
+      const snapshot = deploy.evidenceSnapshot;
+      if (snapshot && 'unavailable' in snapshot) {
+        output.note(
+          output.colours.yellow(
+            `No statistics snapshot: ${snapshot.unavailable}. The evidence check cannot tell what ran after this mark; contracts pass on the deploy gate alone.`,
+          ),
+        );
+      } else if (snapshot) {
+        output.line(
+          output.colours.dim(
+            `Snapshot of ${snapshot.statements} statement and ${snapshot.indexes} index counters taken: the evidence check compares with it.`,
+          ),
+        );
+      }
       output.line(
         'Contracts whose earlier phases ran before it can now run with `strata migrate up --post-deploy`.',
       );

@@ -1,4 +1,14 @@
-import { baselinedFiles, type LintFinding, lintMigrations, parseMigrationName } from '@strata/migrate';
+import {
+  baselinedFiles,
+  type LintCatalog,
+  type LintFinding,
+  lintMigrations,
+  parseMigrationName,
+  readLintCatalog,
+} from '@strata/migrate';
+import type { CliConfig } from '../config/cli-config.js';
+import { connect } from '../database/connect.js';
+import { shownUrl } from '../database/require-database-url.js';
 import { plural, severityLabel } from '../output/format.js';
 import { checkOutcome } from './check-outcome.js';
 import type { CommandContext, CommandOutcome } from './command.js';
@@ -17,8 +27,11 @@ const seqOf = (fileName: string): number | undefined => {
  * `strata migrate lint [--since <seq>]`: lints every SQL migration with PostgreSQL's parser
  * (rules in @strata/migrate's LINT.md), in seq order so knowledge carries over. `--since`
  * reports only files from that seq on (all files are still read); files adopted by
- * `migrate baseline` are not reported while unchanged. Needs no database. Exit 3 when a
- * reported finding is an error; warnings alone exit 0.
+ * `migrate baseline` are not reported while unchanged. Needs no database; with
+ * `--database-url` it reads the catalog (see @strata/migrate's README, "Catalog-aware lint"):
+ * locks on small tables become notes, binary-compatible type changes pass, foreign keys are
+ * checked for an index. Exit 3 when a reported finding is an error; warnings and notes alone
+ * exit 0.
  */
 export async function migrateLint(context: CommandContext, flags: MigrateLintFlags): Promise<CommandOutcome> {
   const config = await context.config();
@@ -26,12 +39,21 @@ export async function migrateLint(context: CommandContext, flags: MigrateLintFla
   const adopted = await baselinedFiles(config.migrationsDir);
   const sqlFiles = texts.filter((text) => text.sql !== undefined);
   // Modules are passed too: a .ts backfill tells the linter its scope's columns are filled.
+  // Only the flag connects: a DATABASE_URL in the environment leaves lint offline, as before.
+  const catalog =
+    flags.databaseUrl === undefined
+      ? undefined
+      : await catalogOf(
+          config,
+          sqlFiles.map((file) => file.sql ?? ''),
+        );
   const all = await lintMigrations(
     texts.map((text) => ({
       file: text.fileName,
       sql: text.sql ?? '',
       baselined: adopted.has(text.fileName),
     })),
+    { catalog },
   );
   const { since } = flags;
   const findings: LintFinding[] =
@@ -43,7 +65,8 @@ export async function migrateLint(context: CommandContext, flags: MigrateLintFla
         });
   const baselined = sqlFiles.filter((file) => adopted.has(file.fileName)).length;
   const errors = findings.filter((finding) => finding.severity === 'error').length;
-  const warnings = findings.length - errors;
+  const notes = findings.filter((finding) => finding.severity === 'note').length;
+  const warnings = findings.length - errors - notes;
   return checkOutcome({
     blocking: errors > 0,
     document: {
@@ -52,6 +75,15 @@ export async function migrateLint(context: CommandContext, flags: MigrateLintFla
       baselined,
       errors,
       warnings,
+      notes,
+      catalog:
+        catalog === undefined || config.databaseUrl === undefined
+          ? null
+          : {
+              database: shownUrl(config.databaseUrl),
+              tables: catalog.tables.length,
+              smallTable: catalog.smallTable,
+            },
       findings,
     },
     findings,
@@ -63,7 +95,7 @@ export async function migrateLint(context: CommandContext, flags: MigrateLintFla
         c.dim(`    fix:  ${finding.safeAlternative}`),
       ];
     },
-    summary: `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(sqlFiles.length, 'SQL migration')}${
+    summary: `${plural(errors, 'error')}, ${plural(warnings, 'warning')}${notes > 0 ? `, ${plural(notes, 'note')}` : ''} in ${plural(sqlFiles.length, 'SQL migration')}${
       baselined > 0 ? ` (${baselined} adopted by the baseline, not judged)` : ''
     }.`,
     advice: [
@@ -71,4 +103,18 @@ export async function migrateLint(context: CommandContext, flags: MigrateLintFla
       'Files written before the project used Strata: adopt them with `strata migrate baseline`.',
     ].join('\n'),
   });
+}
+
+// The catalog of the tables the migrations name, read over one short session.
+async function catalogOf(config: CliConfig, sql: readonly string[]): Promise<LintCatalog> {
+  const client = await connect(config.databaseUrl as string, 'strata-lint');
+  try {
+    return await readLintCatalog(client, {
+      sql,
+      smallTableRows: config.lint.smallTableRows,
+      smallTableBytes: config.lint.smallTableBytes,
+    });
+  } finally {
+    await client.end();
+  }
 }

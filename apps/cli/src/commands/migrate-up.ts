@@ -9,16 +9,32 @@ import { withMigrator } from './with-migrator.js';
 
 type LintWarning = Extract<MigratorEvent, { type: 'lint-warning' }>;
 
+// What to do next when the evidence or the order check refused a migration.
+const REFUSAL_ADVICE = [
+  [
+    'evidence',
+    'Statements recorded since the deploy mark still use what they remove (`strata migrate evidence <migration>` shows them): deploy code that no longer does, or run again with --override-evidence "<reason>".',
+  ],
+  [
+    'out-of-order',
+    'Renumber them after the last applied migration (`strata migrate renumber --base <ref>`), or, if the order is intended, run again with --allow-out-of-order "<reason>".',
+  ],
+] as const;
+
 /**
  * `strata migrate up`: lints and applies pending expand, backfill and validate migrations
  * (contracts too with `--post-deploy`, where the deploy gate is open), one transaction each,
  * under the migrator lock. Exit 3 when `--post-deploy` leaves a contract blocked by the
- * deploy gate or schema_design.md, or when the linter finds errors (nothing is applied then).
+ * deploy gate or schema_design.md, when the evidence or order check refuses a migration
+ * (`--override-evidence` / `--allow-out-of-order` with a reason run it), or when the linter
+ * finds errors (nothing is applied then).
  */
 export async function migrateUp(context: CommandContext, flags: MigrateUpFlags): Promise<CommandOutcome> {
   const output = context.output;
   const postDeploy = flags.postDeploy === true;
   const warnings: LintWarning[] = [];
+  let evidenceUnavailable: string | undefined;
+  const override = { evidence: flags.overrideEvidence, outOfOrder: flags.allowOutOfOrder };
   let progress: Progress | undefined;
   let index = 0;
   const onEvent = (event: MigratorEvent): void => {
@@ -28,8 +44,16 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
         warnings.push(event);
         if (!output.json) {
           progress?.stop();
+          const label = event.severity === 'note' ? c.dim('note') : c.yellow('warning');
+          output.note(`${label} ${event.file}:${event.line} [${event.ruleId}] ${event.message}`);
+        }
+        break;
+      case 'evidence-unavailable':
+        evidenceUnavailable = event.reason;
+        if (!output.json) {
+          progress?.stop();
           output.note(
-            `${c.yellow('warning')} ${event.file}:${event.line} [${event.ruleId}] ${event.message}`,
+            `${c.yellow('no evidence')}: ${event.reason}. Contracts pass on the deploy gate alone (set evidence: 'require' to refuse them instead).`,
           );
         }
         break;
@@ -78,7 +102,7 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
           progress = output.progress('migrate up', planned.migrations.length);
       }
       try {
-        return await migrator.up({ postDeploy });
+        return await migrator.up({ postDeploy, override });
       } finally {
         progress?.stop();
       }
@@ -88,8 +112,11 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
     (entry) => entry.blockedBy === 'deploy-gate' || entry.blockedBy === 'guard',
   );
   const blockedByGate = postDeploy && gated.length > 0;
+  const refused = result.blocked.filter(
+    (entry) => entry.blockedBy === 'evidence' || entry.blockedBy === 'out-of-order',
+  );
   return {
-    exitCode: blockedByGate ? EXIT_CODES.blocked : EXIT_CODES.ok,
+    exitCode: blockedByGate || refused.length > 0 ? EXIT_CODES.blocked : EXIT_CODES.ok,
     document: {
       directory: config.migrationsDir,
       database: shownUrl(databaseUrl),
@@ -97,6 +124,7 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
       applied: result.applied,
       blocked: result.blocked,
       warnings: warnings.map(({ type: _type, ...warning }) => warning),
+      evidenceUnavailable: evidenceUnavailable ?? null,
     },
     render(output) {
       const c = output.colours;
@@ -112,6 +140,17 @@ export async function migrateUp(context: CommandContext, flags: MigrateUpFlags):
         output.note(
           c.red(
             `Blocked by the deploy gate: ${gated.map((entry) => entry.name).join(', ')}. Deploy the code, record it with \`strata deploy mark <release>\`, then run \`strata migrate up --post-deploy\` again.`,
+          ),
+        );
+      }
+      for (const [check, advice] of REFUSAL_ADVICE) {
+        const names = refused.filter((entry) => entry.blockedBy === check).map((entry) => entry.name);
+        if (names.length > 0) output.note(c.red(`Refused (${check}): ${names.join(', ')}. ${advice}`));
+      }
+      for (const entry of result.applied.filter((applied) => (applied.overrides ?? []).length > 0)) {
+        output.line(
+          c.yellow(
+            `${entry.name} ran over the ${entry.overrides?.map((o) => o.check).join(' and ')} check; the reason is recorded in the history.`,
           ),
         );
       }

@@ -30,6 +30,15 @@ export async function openMigrator(
     ...(config.statementTimeout === undefined ? {} : { statementTimeout: config.statementTimeout }),
     ...(config.lockWaitTimeout === undefined ? {} : { lockWaitTimeout: config.lockWaitTimeout }),
     ...(options.designFile === undefined ? {} : { designFile: options.designFile }),
+    ...(config.evidence === undefined ? {} : { evidence: config.evidence }),
+    ...(config.lint.catalog
+      ? {
+          lintCatalog: {
+            smallTableRows: config.lint.smallTableRows,
+            smallTableBytes: config.lint.smallTableBytes,
+          },
+        }
+      : {}),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     ...options.extra,
   });

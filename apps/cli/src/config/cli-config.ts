@@ -23,6 +23,21 @@ export const rehearsalConfigSchema = z
   })
   .strict();
 
+/** Settings of the catalog-aware lint (`migrate lint --database-url`, and `migrate up` with `catalog`). */
+export const lintConfigSchema = z
+  .object({
+    /** Let `migrate up`'s linter read the catalog too (sizes, column types, indexes). */
+    catalog: z.boolean().default(false),
+    /** A table of at most this many rows (and `smallTableBytes`) is small: locking it is brief. */
+    smallTableRows: z.coerce.number().int('must be a whole number').min(0).default(10_000),
+    smallTableBytes: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(0)
+      .default(64 * 1024 * 1024),
+  })
+  .strict();
+
 /**
  * The CLI's configuration: what `strata.config.{json,js,mjs,ts}`, the environment and the
  * flags may set, with the defaults in this one place. Unknown keys are errors, so a typo in
@@ -65,6 +80,13 @@ export const cliConfigSchema = z
     /** The application pool's `preparedStatements` (env `STRATA_POOL_PREPARED_STATEMENTS`); unset: the pool decides. */
     preparedStatements: z.union([z.boolean(), z.stringbool({ error: 'must be true or false' })]).optional(),
     rehearsal: rehearsalConfigSchema.prefault({}),
+    lint: lintConfigSchema.prefault({}),
+    /**
+     * The evidence check before contracts: `check` (the migrator's default) refuses a contract
+     * whose removals statements still use and falls back to the deploy gate without
+     * pg_stat_statements; `require` refuses then too; `off`.
+     */
+    evidence: z.enum(['check', 'require', 'off']).optional(),
   })
   .strict();
 

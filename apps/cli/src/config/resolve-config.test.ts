@@ -32,6 +32,7 @@ describe('resolveConfig', () => {
       poolMax: 25,
       pgbouncer: 'auto',
       rehearsal: { rows: 1_000, maxBlockingMs: 1_000, sampleIntervalMs: 10 },
+      lint: { catalog: false, smallTableRows: 10_000, smallTableBytes: 64 * 1024 * 1024 },
     });
   });
 

@@ -14,3 +14,13 @@ export {
   type LintRuleId,
   type LintSeverity,
 } from './lint-rules.js';
+export {
+  type CatalogColumn,
+  type CatalogIndex,
+  type CatalogTable,
+  DEFAULT_SMALL_TABLE,
+  type LintCatalog,
+  type ReadLintCatalogOptions,
+  readLintCatalog,
+  type SmallTableThresholds,
+} from './table-catalog.js';

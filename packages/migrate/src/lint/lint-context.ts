@@ -1,6 +1,8 @@
 import type { Node } from 'libpg-query';
 import type { MigrationPhase } from '../migration-phase.js';
-import type { LintRuleId } from './lint-rules.js';
+import type { ChangedColumnType } from './column-type-change.js';
+import type { LintRuleId, LintSeverity } from './lint-rules.js';
+import type { LintCatalog } from './table-catalog.js';
 
 /** One top-level statement of the migration's up section, as the rules see it. */
 export interface LintStatement {
@@ -20,6 +22,10 @@ export interface RuleFinding {
   lock?: string;
   /** Overrides the rule's generic safe alternative. */
   safeAlternative?: string;
+  /** The table whose size decides how long the lock is held, for the catalog's judgement. */
+  table?: string | undefined;
+  /** Overrides the rule's severity (a catalog makes a lock on a small table a note). */
+  severity?: LintSeverity | undefined;
 }
 
 /** A CHECK constraint that proves columns are not null, e.g. `CHECK (email IS NOT NULL)`. */
@@ -52,6 +58,10 @@ export interface AddedColumn {
 export interface SchemaKnowledge {
   notNullChecks: NotNullCheck[];
   addedColumns: AddedColumn[];
+  /** New types given by ALTER COLUMN ... TYPE: newer than the catalog's. */
+  columnTypes: ChangedColumnType[];
+  /** Indexes (and unique or primary key constraints) created: they serve foreign keys. */
+  indexes: { table: string; columns: (string | null)[] }[];
 }
 
 /** A lock that blocks writes, taken by an earlier statement of the migration's transaction. */
@@ -66,7 +76,12 @@ export interface HeldLock {
 }
 
 /** An empty `SchemaKnowledge`, for the first migration. */
-export const emptyKnowledge = (): SchemaKnowledge => ({ notNullChecks: [], addedColumns: [] });
+export const emptyKnowledge = (): SchemaKnowledge => ({
+  notNullChecks: [],
+  addedColumns: [],
+  columnTypes: [],
+  indexes: [],
+});
 
 /** The state of linting one file, read by the rules and updated after each statement. */
 export interface LintContext {
@@ -74,6 +89,8 @@ export interface LintContext {
   phase: MigrationPhase | undefined;
   /** Tables known to exist in the database; `undefined` when unknown (then all do, unless created here). */
   existingTables: readonly string[] | undefined;
+  /** The database's catalog (sizes, column types, indexes), when the caller read it. */
+  catalog: LintCatalog | undefined;
   /** Tables created earlier in this file: empty, so locking them blocks nobody. */
   createdTables: string[];
   /** Whether an explicit BEGIN is open at this point of the file. */

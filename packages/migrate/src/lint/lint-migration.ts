@@ -5,6 +5,7 @@ import type { MigrationPhase } from '../migration-phase.js';
 import { forbiddenStatementReason, nonTransactionalReason } from '../non-transactional-statement.js';
 import { splitSqlStatements } from '../sql-parser.js';
 import { checkBackfillShape } from './backfill-rules.js';
+import { judgeBySize, trackCatalogStatement, unindexedForeignKeys } from './catalog-rules.js';
 import { embeddedSql } from './embedded-sql.js';
 import { emptyKnowledge, type LintContext, type RuleFinding, type SchemaKnowledge } from './lint-context.js';
 import { type LintRuleId, type LintSeverity, lintRule } from './lint-rules.js';
@@ -15,6 +16,7 @@ import { checkPhaseFit } from './phase-rules.js';
 import { checkProjectRules } from './project-rules.js';
 import { trackStatement } from './schema-tracking.js';
 import { type SourcePosition, sourcePositions } from './source-position.js';
+import type { LintCatalog } from './table-catalog.js';
 import { checkValidateWhileLocked } from './transaction-rules.js';
 import { checkTypes } from './type-rules.js';
 import { upSection } from './up-section.js';
@@ -52,6 +54,12 @@ export interface LintMigrationInput {
    * file is assumed to exist. Names may be schema-qualified (`public.orders`).
    */
   existingTables?: Iterable<string> | undefined;
+  /**
+   * The database's catalog (`readLintCatalog`): locks on small tables become notes, on large
+   * ones the message states the size; ALTER COLUMN ... TYPE knows the old type; foreign keys
+   * are checked for an index. Its tables are the existing tables unless `existingTables` says.
+   */
+  catalog?: LintCatalog | undefined;
 }
 
 /**
@@ -87,6 +95,8 @@ export interface LintMigrationsFile {
 export interface LintMigrationsOptions {
   /** Tables that exist in the database, for every file (see `LintMigrationInput.existingTables`). */
   existingTables?: Iterable<string> | undefined;
+  /** The database's catalog, for every file (see `LintMigrationInput.catalog`). */
+  catalog?: LintCatalog | undefined;
 }
 
 const isModule = (file: string): boolean => /\.(?:ts|js)$/.test(file);
@@ -138,8 +148,12 @@ export async function lintMigrations(
       );
     }
     const existingTables = file.existingTables ?? options.existingTables;
+    const { catalog } = options;
     fileFindings.push(
-      ...(await lintFile({ file: file.file, phase, scope, sql: file.sql, existingTables }, knowledge)),
+      ...(await lintFile(
+        { file: file.file, phase, scope, sql: file.sql, existingTables, catalog },
+        knowledge,
+      )),
     );
     if (!file.baselined) findings.push(...fileFindings);
   }
@@ -169,7 +183,7 @@ function checkStatement(node: Node, context: LintContext): RuleFinding[] {
     ...checkProjectRules(node),
     ...checkTypes(node),
     ...checkBackfillShape(node, context),
-  ];
+  ].map((found) => judgeBySize(found, context));
 }
 
 async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<LintFinding[]> {
@@ -179,9 +193,11 @@ async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<L
   // A migration with a statement that cannot run in a transaction runs statement by
   // statement, each committing (and releasing its locks) on its own.
   const transactional = statements.every((statement) => nonTransactionalReason(statement) === undefined);
+  const existingTables = input.existingTables ?? input.catalog?.tables.map((table) => table.name);
   const context: LintContext = {
     phase: input.phase,
-    existingTables: input.existingTables === undefined ? undefined : [...input.existingTables],
+    existingTables: existingTables === undefined ? undefined : [...existingTables],
+    catalog: input.catalog,
     createdTables: [],
     inTransaction: false,
     knowledge,
@@ -211,6 +227,7 @@ async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<L
       place(ruleFinding, ruleFinding.location === undefined ? start : positions.ofByte(ruleFinding.location));
     }
     trackStatement(node, context);
+    trackCatalogStatement(node, context);
 
     // The statements a DO block runs now, or a function body runs when called.
     const embedded = await embeddedSql(statement);
@@ -233,9 +250,23 @@ async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<L
         const message = `${ruleFinding.message.replace(/\.$/, '')} (inside ${embedded?.container}).`;
         place({ ...ruleFinding, message }, at, inFunctionBody);
       }
-      if (!inFunctionBody) trackStatement(inner.node, context);
+      if (!inFunctionBody) {
+        trackStatement(inner.node, context);
+        trackCatalogStatement(inner.node, context);
+      }
     }
     if (!transactional) context.heldLocks = [];
+  }
+  // Foreign keys once the whole file is read: an index created after the constraint counts.
+  for (const [statementIndex, statement] of statements.entries()) {
+    if (statement.parseError !== undefined) continue;
+    for (const ruleFinding of unindexedForeignKeys(statement.node as Node, context)) {
+      const at =
+        ruleFinding.location === undefined
+          ? positions.ofChar(statement.start)
+          : positions.ofByte(ruleFinding.location);
+      raw.push({ statementIndex, finding: finding(input.file, at, ruleFinding) });
+    }
   }
 
   const { waivers, problems } = readWaivers(section.tokens, statements, positions);
@@ -273,7 +304,7 @@ async function lintFile(input: RuleInput, knowledge: SchemaKnowledge): Promise<L
 function finding(
   file: string,
   at: { line: number; column?: number | undefined },
-  ruleFinding: Pick<RuleFinding, 'ruleId' | 'message' | 'lock' | 'safeAlternative'>,
+  ruleFinding: Pick<RuleFinding, 'ruleId' | 'message' | 'lock' | 'safeAlternative' | 'severity'>,
 ): LintFinding {
   const rule = lintRule(ruleFinding.ruleId);
   const lock = ruleFinding.lock ?? rule.lock;
@@ -282,7 +313,7 @@ function finding(
     line: at.line,
     ...(at.column === undefined ? {} : { column: at.column }),
     ruleId: ruleFinding.ruleId,
-    severity: rule.severity,
+    severity: ruleFinding.severity ?? rule.severity,
     message: ruleFinding.message,
     ...(lock === undefined ? {} : { lock }),
     safeAlternative: ruleFinding.safeAlternative ?? rule.safeAlternative,

@@ -1,5 +1,8 @@
-/** How bad a finding is: errors fail `lint` (and stop `up`); warnings are reported only. */
-export type LintSeverity = 'error' | 'warning';
+/**
+ * How bad a finding is: errors fail `lint` (and stop `up`); warnings are reported only;
+ * notes are what a catalog showed to be harmless here (a lock on a small table).
+ */
+export type LintSeverity = 'error' | 'warning' | 'note';
 
 /** The group a rule belongs to, as LINT.md documents them. */
 export type LintRuleCategory = 'phase' | 'locks' | 'project' | 'types' | 'backfill' | 'lint';
@@ -264,6 +267,17 @@ export const LINT_RULES = [
     lock: 'A transaction keeps its locks until it commits: the earlier ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE) lock is held through the whole validation scan, and every INSERT, UPDATE and DELETE on the table waits.',
     safeAlternative:
       'Put VALIDATE CONSTRAINT in a migration of its own, after the one that adds the constraint NOT VALID: each migration is its own transaction, and VALIDATE alone takes SHARE UPDATE EXCLUSIVE (reads and writes continue).',
+    waivable: true,
+  },
+  {
+    id: 'foreign-key-without-index',
+    category: 'locks',
+    severity: 'warning',
+    description:
+      'A FOREIGN KEY whose referencing columns lead no index of their table (checked with a database catalog: `lint --database-url`, or the `lintCatalog` option of `up`).',
+    lock: 'Every DELETE of a referenced row, and every UPDATE of its key, scans the whole referencing table for rows that point at it, while holding its locks.',
+    safeAlternative:
+      'CREATE INDEX CONCURRENTLY on the referencing columns, in the same expand migration or one before the constraint.',
     waivable: true,
   },
   // The project's own rules.

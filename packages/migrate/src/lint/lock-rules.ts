@@ -1,4 +1,5 @@
 import type { ColumnDef, Constraint, Node } from 'libpg-query';
+import { checkAlterColumnType } from './column-type-change.js';
 import { isExistingTable, type LintContext, type RuleFinding, sameTable } from './lint-context.js';
 import { nodeAs, nodeType, relationName, stringValues, typeBaseName, walkTree } from './parse-tree.js';
 
@@ -20,6 +21,7 @@ function checkBlockingStatement(statement: Node, context: LintContext): RuleFind
         {
           ruleId: 'create-index-without-concurrently',
           message: `CREATE ${index?.unique ? 'UNIQUE ' : ''}INDEX on existing table ${table} without CONCURRENTLY.`,
+          table,
           lock: `SHARE lock on ${table} for the whole index build: every INSERT, UPDATE and DELETE on it waits.`,
         },
       ];
@@ -39,18 +41,8 @@ function checkBlockingStatement(statement: Node, context: LintContext): RuleFind
             const column = nodeAs(cmd.def, 'ColumnDef');
             return column ? checkAddedColumn(column, table) : [];
           }
-          case 'AT_AlterColumnType': {
-            const column = nodeAs(cmd.def, 'ColumnDef');
-            const using = column?.raw_default ? ' USING ...' : '';
-            return [
-              {
-                ruleId: 'alter-column-type',
-                message: `ALTER COLUMN ${table}.${cmd.name ?? '?'} TYPE ${typeBaseName(column?.typeName)}${using} on an existing table.`,
-                location: column?.location,
-                lock: `ACCESS EXCLUSIVE on ${table} and, unless the types are binary-compatible, a rewrite of every row and index: all reads and writes wait.`,
-              },
-            ];
-          }
+          case 'AT_AlterColumnType':
+            return checkAlterColumnType(context, table, cmd.name ?? '?', nodeAs(cmd.def, 'ColumnDef'));
           case 'AT_SetNotNull': {
             const column = cmd.name ?? '?';
             const proven = context.knowledge.notNullChecks.some(
@@ -61,6 +53,7 @@ function checkBlockingStatement(statement: Node, context: LintContext): RuleFind
               {
                 ruleId: 'set-not-null-without-check',
                 message: `SET NOT NULL on ${table}.${column} with no validated CHECK (${column} IS NOT NULL) before it.`,
+                table,
                 lock: `ACCESS EXCLUSIVE on ${table} while every row is scanned for NULLs: all reads and writes wait.`,
               },
             ];
@@ -79,13 +72,12 @@ function checkBlockingStatement(statement: Node, context: LintContext): RuleFind
       if (!vacuum?.is_vacuumcmd || !full) return [];
       return [{ ruleId: 'vacuum-full', message: 'VACUUM FULL rewrites the table under ACCESS EXCLUSIVE.' }];
     }
-    case 'ClusterStmt':
+    case 'ClusterStmt': {
+      const table = relationName(nodeAs(statement, 'ClusterStmt')?.relation);
       return [
-        {
-          ruleId: 'cluster',
-          message: `CLUSTER ${relationName(nodeAs(statement, 'ClusterStmt')?.relation)} rewrites the table under ACCESS EXCLUSIVE.`,
-        },
+        { ruleId: 'cluster', message: `CLUSTER ${table} rewrites the table under ACCESS EXCLUSIVE.`, table },
       ];
+    }
     case 'LockStmt': {
       const lock = nodeAs(statement, 'LockStmt');
       const tables = (lock?.relations ?? [])
@@ -159,6 +151,7 @@ function checkAddedConstraint(constraint: Constraint, table: string): RuleFindin
           ruleId: 'add-foreign-key-without-not-valid',
           message: `ADD CONSTRAINT${name} FOREIGN KEY on existing table ${table} without NOT VALID.`,
           location,
+          table,
           lock: `SHARE ROW EXCLUSIVE on ${table} and ${referenced} while every row of ${table} is checked: writes to both wait.`,
         },
       ];
@@ -170,6 +163,7 @@ function checkAddedConstraint(constraint: Constraint, table: string): RuleFindin
           ruleId: 'add-check-without-not-valid',
           message: `ADD CONSTRAINT${name} CHECK on existing table ${table} without NOT VALID.`,
           location,
+          table,
           lock: `ACCESS EXCLUSIVE on ${table} while every row is checked: all reads and writes wait.`,
         },
       ];
@@ -182,6 +176,7 @@ function checkAddedConstraint(constraint: Constraint, table: string): RuleFindin
           ruleId: 'add-unique-constraint',
           message: `ADD CONSTRAINT${name} ${kind} on existing table ${table} builds its index while holding ACCESS EXCLUSIVE.`,
           location,
+          table,
           lock: `ACCESS EXCLUSIVE on ${table} while the unique index is built: all reads and writes wait.`,
           safeAlternative: `CREATE UNIQUE INDEX CONCURRENTLY in expand, then ALTER TABLE ${table} ADD CONSTRAINT ... ${kind} USING INDEX <index> in validate.`,
         },
@@ -207,6 +202,7 @@ function checkAddedColumn(column: ColumnDef, table: string): RuleFinding[] {
       ruleId: 'volatile-default-on-new-column',
       message: `ADD COLUMN ${name} ${reason}: PostgreSQL computes it for every existing row.`,
       location,
+      table,
       lock: `ACCESS EXCLUSIVE on ${table} while every row is rewritten: all reads and writes wait.`,
     });
   };
