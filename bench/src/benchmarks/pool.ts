@@ -1,5 +1,6 @@
 import { type LocalPgBouncer, PgBouncerUnavailableError, startPgBouncer } from '@strata/local-postgres';
 import { createPool, type Pool } from '@strata/pool';
+import knexFactory, { type Knex } from 'knex';
 import { Model } from 'objection';
 import pg from 'pg';
 import postgres from 'postgres';
@@ -93,12 +94,14 @@ const raw = (state: VersusPgState, index: number) => state.strata.query(POINT_SE
 
 const pointSelectRaw16 = versusBarePg('pool.point-select.raw.c16', 'raw', 16, raw);
 const pointSelectRaw64 = versusBarePg('pool.point-select.raw.c64', 'raw', 64, raw);
-const pointSelectKnex16 = versusBarePg('pool.point-select.knex.c16', 'Knex', 16, ({ strata }, index) =>
-  strata
-    .knex('accounts')
+const knexPointSelect = (knex: Knex, index: number) =>
+  knex('accounts')
     .select('id', 'balance', 'name')
     .where({ id: idFor(index) })
-    .first(),
+    .first();
+
+const pointSelectKnex16 = versusBarePg('pool.point-select.knex.c16', 'Knex', 16, ({ strata }, index) =>
+  knexPointSelect(strata.knex, index),
 );
 const pointSelectObjection16 = versusBarePg(
   'pool.point-select.objection.c16',
@@ -106,6 +109,36 @@ const pointSelectObjection16 = versusBarePg(
   16,
   ({ bound }, index) => bound.query().findById(idFor(index)),
 );
+
+interface VersusPlainKnexState {
+  strata: Pool;
+  plain: Knex;
+}
+
+/**
+ * What a team moving its Knex code onto the Strata pool gets: the same builder query on
+ * `pool.knex` against plain Knex on its own (tarn) pool of the same size.
+ */
+const pointSelectKnexVersusPlainKnex: Benchmark<VersusPlainKnexState> = {
+  id: 'pool.point-select.knex-vs-plain-knex.c16',
+  subject: 'Knex on the Strata pool, point select (c16)',
+  baseline: 'plain Knex on its own pool, same query (c16)',
+  unit: 'ops/s',
+  higherIsBetter: true,
+  rounds: 5,
+  async setup(context) {
+    const url = await accountsDatabase(context);
+    const strata = strataPool(url, 16);
+    await strata.ready();
+    const plain = knexFactory({ client: 'pg', connection: url, pool: { min: 16, max: 16 } });
+    return { strata, plain };
+  },
+  runSubject: ({ strata }) => loop(16, (index) => knexPointSelect(strata.knex, index)),
+  runBaseline: ({ plain }) => loop(16, (index) => knexPointSelect(plain, index)),
+  async teardown({ strata, plain }) {
+    await Promise.all([strata.close(), plain.destroy()]);
+  },
+};
 
 interface VersusPostgresJsState {
   strata: Pool;
@@ -266,6 +299,7 @@ export const benchmarks: Benchmark[] = [
   pointSelectRaw64,
   pointSelectKnex16,
   pointSelectObjection16,
+  pointSelectKnexVersusPlainKnex,
   pointSelectVersusPostgresJs,
   pointSelectThroughPgBouncer,
   acquireOversubscribed,

@@ -2,11 +2,15 @@ import { execFile } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createPool, type Pool } from '@strata/pool';
 import { BaseModel, createRepository } from '@strata/repository';
-import type { Model } from 'objection';
+import knexFactory, { type Knex } from 'knex';
+import { Model } from 'objection';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Benchmark, BenchmarkContext, Measurement } from '../benchmark.js';
 import { runClosedLoop } from '../closed-loop.js';
 
@@ -116,6 +120,45 @@ const getByIdVersusObjection = readBenchmark(
   `Objection findById on the same pool (c${CONCURRENCY})`,
   ({ objectionModel }) => loop(async (index) => objectionModel.query().findById(idFor(index))),
 );
+
+interface ObjectionState {
+  strata: Pool;
+  plain: Knex;
+  onStrata: typeof Model;
+  onPlain: typeof Model;
+}
+
+/**
+ * Objection `findById` with the model bound to the Strata pool's Knex, against the same model
+ * bound to plain Knex on its own (tarn) pool: what moving Objection code onto Strata costs.
+ */
+const findByIdObjectionVersusPlain: Benchmark<ObjectionState> = {
+  id: 'repo.find-by-id.objection-vs-plain.c16',
+  subject: `Objection findById on the Strata pool (c${CONCURRENCY})`,
+  baseline: `Objection findById on plain Knex and its own pool (c${CONCURRENCY})`,
+  unit: 'ops/s',
+  higherIsBetter: true,
+  rounds: 5,
+  async setup(context) {
+    const url = await customers(context);
+    class Customer extends Model {
+      static override tableName = 'customers';
+    }
+    const strata = strataPool(url, CONCURRENCY);
+    await strata.ready();
+    const plain = knexFactory({
+      client: 'pg',
+      connection: url,
+      pool: { min: CONCURRENCY, max: CONCURRENCY },
+    });
+    return { strata, plain, onStrata: strata.bindModel(Customer), onPlain: Customer.bindKnex(plain) };
+  },
+  runSubject: ({ onStrata }) => loop(async (index) => onStrata.query().findById(idFor(index))),
+  runBaseline: ({ onPlain }) => loop(async (index) => onPlain.query().findById(idFor(index))),
+  async teardown({ strata, plain }) {
+    await Promise.all([strata.close(), plain.destroy()]);
+  },
+};
 
 interface Reading {
   reading: number;
@@ -278,9 +321,55 @@ const createManyVersusBatchInsert = writeBenchmark(
   },
 );
 
+// COPY text format: backslash, tab, newline and carriage return escaped; null as \N.
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyText = (value: string | null) =>
+  value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string);
+
+// The rows as COPY text, in strings of about 64 KiB (a chunk per row would be the slow way).
+function* copyTextOf(rows: readonly Reading[]): Generator<string> {
+  let chunk = '';
+  for (const row of rows) {
+    chunk += `${row.reading}\t${copyText(row.label)}\t${copyText(row.note)}\t${row.amount}\t${row.taken_at.toISOString()}\n`;
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/**
+ * The honest bar for createMany: the same rows COPYed by hand through pg-copy-streams on a
+ * bare pg.Client, with no ids returned and no checks. createMany adds validation, ids in input
+ * order and the pool, and picks the binary format when it can.
+ */
+const createManyVersusCopyStreams = writeBenchmark(
+  'repo.create-many.100k.vs-copy-streams',
+  'hand-written COPY … FROM STDIN (text format) through pg-copy-streams on a bare pg.Client',
+  async ({ strata, url, rows }) => {
+    await strata.query('truncate readings');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await timed(async () => {
+        const stream = client.query(
+          copyFrom('copy readings (reading, label, note, amount, taken_at) from stdin'),
+        );
+        await pipeline(Readable.from(copyTextOf(rows)), stream);
+        if (stream.rowCount !== rows.length) throw new Error(`COPY stored ${stream.rowCount} rows`);
+      });
+    } finally {
+      await client.end();
+    }
+  },
+);
+
 export const benchmarks: Benchmark[] = [
   getById as Benchmark,
   getByIdVersusObjection as Benchmark,
+  findByIdObjectionVersusPlain as Benchmark,
   createManyVersusPsql as Benchmark,
   createManyVersusBatchInsert as Benchmark,
+  createManyVersusCopyStreams as Benchmark,
 ];

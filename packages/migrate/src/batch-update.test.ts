@@ -123,6 +123,83 @@ describe('batchUpdate', () => {
     ]);
   });
 
+  test('yields to a session its locks make wait: the next batches are halved and paused, then grow back when calm', async () => {
+    // The first batch holds its table lock while it waits on an advisory lock the test holds;
+    // meanwhile another session queues behind that table lock. Then the test lets go.
+    const gate = await db.client();
+    await gate.query('select pg_advisory_lock(42)');
+    const progress: BatchUpdateProgress[] = [];
+    const running = batchUpdate(db.knex, {
+      table: 'accounts',
+      set: {
+        currency: 'EUR',
+        note: db.knex.raw("(select 'backfilled' from pg_advisory_xact_lock_shared(42))"),
+      },
+      where: { currency: null },
+      batchSize: 1000,
+      adaptive: { maxPause: 50 },
+      onProgress: (p) => progress.push(p),
+    });
+    const waitingOn = async (event: string, query: string) => {
+      for (;;) {
+        const rows = await db.query(
+          'select 1 from pg_stat_activity where datname = current_database() and wait_event = $1 and query like $2',
+          [event, query],
+        );
+        if (rows.length > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    await waitingOn('advisory', '%strata_batch_key%');
+    const writer = await db.client();
+    const locking = writer.query('begin; lock table accounts in share mode; commit');
+    await waitingOn('relation', 'begin; lock table accounts%');
+    await gate.query('select pg_advisory_unlock(42)');
+    await locking;
+    const result = await running;
+    expect(result.rowsUpdated).toBe(2495);
+    expect(progress.map((p) => p.batchSize)).toEqual([1000, 500, 750, 1000]);
+    // As long as the batch took (its wait included), at most maxPause.
+    expect(progress[0]?.pauseMs).toBeGreaterThan(0);
+    expect(progress[0]?.pauseMs).toBeLessThanOrEqual(50);
+  });
+
+  test('pauses as long as each batch took while other sessions run statements, and not at all when adaptive is off', async () => {
+    const busy = await db.client();
+    const sleeping = busy.query('select pg_sleep(60)').catch(() => undefined);
+    for (;;) {
+      const rows = await db.query(
+        "select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'",
+      );
+      if (rows.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const run = async (adaptive?: false) => {
+      const progress: BatchUpdateProgress[] = [];
+      await db.query('update accounts set currency = null where id % 500 <> 0');
+      await batchUpdate(db.knex, {
+        table: 'accounts',
+        set: { currency: 'EUR' },
+        where: { currency: null },
+        batchSize: 1000,
+        ...(adaptive === false ? { adaptive } : {}),
+        onProgress: (p) => progress.push(p),
+      });
+      return progress;
+    };
+    try {
+      const yielding = await run();
+      expect(yielding.map((p) => p.batchSize)).toEqual([1000, 1000, 1000]);
+      expect(yielding.slice(0, 2).every((p) => p.pauseMs > 0)).toBe(true);
+      expect((await run(false)).map((p) => p.pauseMs)).toEqual([0, 0, 0]);
+    } finally {
+      await db.query(
+        "select pg_cancel_backend(pid) from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()",
+      );
+      await sleeping;
+    }
+  });
+
   test('refuses a transaction, naming the migration config that fixes it', async () => {
     await expect(
       db.knex.transaction((trx) =>

@@ -12,6 +12,7 @@ import {
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { backfillTimeouts } from './backfill-timeouts.js';
+import { BatchPace } from './batch-pace.js';
 import { durationSchema, durationValueSchema } from './duration.js';
 import { BatchUpdateInTransactionError } from './migration-errors.js';
 
@@ -25,6 +26,10 @@ export interface BatchUpdateProgress {
   lastKey: string | null;
   elapsedMs: number;
   rowsPerSecond: number;
+  /** The size of the batch just committed (it adapts, see `adaptive`). */
+  batchSize: number;
+  /** The pause before the next batch, in ms. */
+  pauseMs: number;
 }
 
 export interface BatchUpdateResult extends BatchUpdateProgress {
@@ -78,6 +83,7 @@ const optionsSchema = z
         )
         .pipe(columnMap('where')),
     ]),
+    /** Rows per batch: the first and the largest, since `adaptive` may shrink batches. */
     batchSize: z.int().min(1).max(1_000_000).default(1_000),
     /** The unique, ordered key to walk; defaults to the table's single-column primary key. */
     key: z
@@ -96,8 +102,26 @@ const optionsSchema = z
     statementTimeout: durationValueSchema().optional(),
     /** Retries of one batch after a lock timeout, deadlock or serialization failure. */
     retries: z.int().min(0).max(1_000).default(10),
-    /** Pause between batches, to leave room for other traffic. */
+    /** Pause between batches, to leave room for other traffic; with `adaptive`, the shortest. */
     pause: durationSchema(0),
+    /**
+     * Yield to the application (see BatchPace): pause at least as long as each batch took
+     * while other sessions run statements; halve batches and double the pause when a batch
+     * makes another session wait on its locks; fit batches into `targetBatchTime`; grow back
+     * when calm. `false` keeps `batchSize` and `pause` fixed.
+     */
+    adaptive: z
+      .union([
+        z.literal(false),
+        z
+          .strictObject({
+            targetBatchTime: durationSchema(1_000),
+            minBatchSize: z.int().min(1).default(100),
+            maxPause: durationSchema(5_000),
+          })
+          .default({ targetBatchTime: 1_000, minBatchSize: 100, maxPause: 5_000 }),
+      ])
+      .default({ targetBatchTime: 1_000, minBatchSize: 100, maxPause: 5_000 }),
     onProgress: z
       .custom<(progress: BatchUpdateProgress) => void>((value) => typeof value === 'function')
       .optional(),
@@ -145,6 +169,15 @@ function condition(where: RawExpression | Record<string, unknown>): { sql: strin
     sql: parts.map((part) => part.sql).join(' and '),
     bindings: parts.flatMap((part) => part.bindings),
   };
+}
+
+/** What one batch statement returns. */
+interface BatchRow {
+  last_key: string | null;
+  selected: number;
+  updated: number;
+  lock_waiters: number;
+  active_sessions: number;
 }
 
 const retryable = (error: unknown): boolean => {
@@ -197,7 +230,16 @@ export async function batchUpdate(knex: Knex, options: BatchUpdateOptions): Prom
     )
     select (select strata_batch_key::text from batch order by strata_batch_key desc limit 1) as last_key,
            (select count(*) from batch)::int as selected,
-           (select count(*) from updated)::int as updated`;
+           (select count(*) from updated)::int as updated,
+           -- Read after the update, while its row locks are held: who waits on them, and how
+           -- busy the application is. (Other roles' sessions show only with pg_read_all_stats.)
+           (select count(*) from pg_stat_activity
+             where datname = current_database()
+               and case when wait_event_type = 'Lock'
+                        then pg_backend_pid() = any(pg_blocking_pids(pid)) else false end)::int as lock_waiters,
+           (select count(*) from pg_stat_activity
+             where datname = current_database() and pid <> pg_backend_pid()
+               and backend_type = 'client backend' and state = 'active')::int as active_sessions`;
 
   const started = performance.now();
   const progress: BatchUpdateProgress = {
@@ -207,28 +249,33 @@ export async function batchUpdate(knex: Knex, options: BatchUpdateOptions): Prom
     lastKey: null,
     elapsedMs: 0,
     rowsPerSecond: 0,
+    batchSize: config.batchSize,
+    pauseMs: config.pause,
   };
+  const pace = new BatchPace(config.batchSize, config.pause, config.adaptive);
   let retries = 0;
   for (;;) {
     const after = progress.lastKey !== null;
+    const size = pace.batchSize;
     const bindings = [
       ...(after ? [progress.lastKey] : []),
       ...filter.bindings,
-      config.batchSize,
+      size,
       ...setBindings,
       ...filter.bindings,
     ];
-    let row: { last_key: string | null; selected: number; updated: number } | undefined;
+    let row: BatchRow | undefined;
+    let batchStarted = 0;
     for (let attempt = 0; ; attempt++) {
       try {
+        batchStarted = performance.now();
         row = await knex.transaction(async (trx) => {
           await trx.raw(
             "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)",
             [`${config.lockTimeout}ms`, `${config.statementTimeout}ms`],
           );
           const result = await trx.raw(statement(after), bindings as Knex.RawBinding[]);
-          return (result as { rows: { last_key: string | null; selected: number; updated: number }[] })
-            .rows[0];
+          return (result as { rows: BatchRow[] }).rows[0];
         });
         break;
       } catch (error) {
@@ -238,15 +285,23 @@ export async function batchUpdate(knex: Knex, options: BatchUpdateOptions): Prom
       }
     }
     if (!row || row.selected === 0) break;
+    const pause = pace.next({
+      durationMs: performance.now() - batchStarted,
+      selected: row.selected,
+      lockWaiters: row.lock_waiters,
+      activeSessions: row.active_sessions,
+    });
     progress.batches++;
     progress.rowsUpdated += row.updated;
     progress.lastKey = row.last_key;
     progress.elapsedMs = Math.round(performance.now() - started);
     progress.rowsPerSecond =
       progress.elapsedMs > 0 ? Math.round((progress.rowsUpdated * 1000) / progress.elapsedMs) : 0;
+    progress.batchSize = size;
+    progress.pauseMs = pause;
     config.onProgress?.({ ...progress });
-    if (row.selected < config.batchSize) break;
-    if (config.pause > 0) await sleep(config.pause);
+    if (row.selected < size) break;
+    if (pause > 0) await sleep(pause);
   }
   progress.elapsedMs = Math.round(performance.now() - started);
   progress.rowsPerSecond =

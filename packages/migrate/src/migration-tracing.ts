@@ -111,9 +111,9 @@ export function recordMigratorEvent(event: MigratorEvent): void {
         'migrate.lock_blocked',
         known({
           'strata.migrate.waited_ms': event.waitedMs,
-          'strata.migrate.blocker_pids': event.blockers.flatMap((blocker) =>
-            blocker.pid === null ? [] : [blocker.pid],
-          ),
+          'strata.migrate.blocker_pids': event.blockers
+            .flatMap((blocker) => (blocker.pid === null ? [] : [blocker.pid]))
+            .join(','),
         }),
       );
       return;

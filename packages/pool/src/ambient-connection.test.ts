@@ -1,6 +1,11 @@
 import { Model } from 'objection';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { getAmbientConnection, runWithConnection } from './ambient-connection.js';
+import {
+  currentAmbientScope,
+  getAmbientConnection,
+  runWithAmbientContext,
+  runWithConnection,
+} from './ambient-connection.js';
 import { createPool } from './create-pool.js';
 import type { Pool } from './pool.js';
 import { createDatabase, withAdmin } from './test-support/test-database.js';
@@ -153,6 +158,29 @@ describe('runWithConnection', () => {
     } finally {
       mine.release();
       theirs.release();
+    }
+  });
+
+  test('a context attached to the frame is found with it, innermost first; a context alone makes no connection ambient', async () => {
+    const client = await pool.connect();
+    try {
+      await runWithConnection(
+        pool,
+        client,
+        async () => {
+          expect(currentAmbientScope()?.context).toBe('outer');
+          await runWithAmbientContext('inner', async () => {
+            expect(currentAmbientScope()?.context).toBe('inner');
+            expect(currentAmbientScope()?.outer?.context).toBe('outer');
+            expect(getAmbientConnection(pool)).toBe(client);
+            expect(getAmbientConnection(other)).toBeUndefined();
+          });
+        },
+        'outer',
+      );
+      expect(currentAmbientScope()).toBeUndefined();
+    } finally {
+      client.release();
     }
   });
 

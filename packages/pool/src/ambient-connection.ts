@@ -4,13 +4,23 @@ import type { Pool } from './pool.js';
 import { CheckedOutClient, type PoolClient } from './pool-client.js';
 import type { PooledConnection } from './pooled-connection.js';
 
-interface AmbientFrame {
-  readonly pool: Pool;
-  readonly client: PoolClient;
+/** One frame of the ambient chain as callers outside the pool see it: what was attached, and the frame around it. */
+export interface AmbientScope {
+  /** What the caller attached to this frame (e.g. the transaction that holds the connection), or undefined. */
+  readonly context: unknown;
+  readonly outer: AmbientScope | undefined;
+}
+
+interface AmbientFrame extends AmbientScope {
+  /** Undefined for a frame that only attaches a context. */
+  readonly pool: Pool | undefined;
+  readonly client: PoolClient | undefined;
   readonly outer: AmbientFrame | undefined;
 }
 
-// Frames form a chain so each pool keeps its own ambient connection when code for two pools nests.
+// Frames form a chain so each pool keeps its own ambient connection when code for two pools
+// nests. One storage for connections and attached contexts: every enabled AsyncLocalStorage
+// costs every promise the process creates, so a transaction opens one scope, not two.
 const storage = new AsyncLocalStorage<AmbientFrame>();
 
 /**
@@ -18,16 +28,31 @@ const storage = new AsyncLocalStorage<AmbientFrame>();
  * awaits) runs, `pool.query()` and every Knex or Objection query through `pool.knex` use that
  * connection instead of taking one from the pool, and never release it; `pool.knex.transaction()`
  * becomes a savepoint when the connection is inside a transaction. The caller still owns the
- * client and releases it. This is the hook `@strata/transactions` builds on.
+ * client and releases it. `context`, if given, is attached to the same frame (see
+ * `currentAmbientScope`). This is the hook `@strata/transactions` builds on.
  */
-export function runWithConnection<T>(pool: Pool, client: PoolClient, fn: () => T): T {
+export function runWithConnection<T>(pool: Pool, client: PoolClient, fn: () => T, context?: unknown): T {
   if (!(client instanceof CheckedOutClient) || client.pool !== pool) {
     throw new StrataError(
       'AMBIENT_CONNECTION_MISMATCH',
       'runWithConnection() was given a client from a different pool. Use a client from pool.connect() of the same pool.',
     );
   }
-  return storage.run({ pool, client, outer: storage.getStore() }, fn);
+  return storage.run({ pool, client, context, outer: storage.getStore() }, fn);
+}
+
+/**
+ * Runs `fn` with `context` attached to the current async context, without a connection: for
+ * state that must be found the way an ambient connection is (a transaction on a Knex
+ * instance of its own), in the same single scope.
+ */
+export function runWithAmbientContext<T>(context: unknown, fn: () => T): T {
+  return storage.run({ pool: undefined, client: undefined, context, outer: storage.getStore() }, fn);
+}
+
+/** The innermost ambient frame; walk `outer` for the rest. Undefined outside any. */
+export function currentAmbientScope(): AmbientScope | undefined {
+  return storage.getStore();
 }
 
 /** The client that is ambient for `pool` in the current async context, or undefined. */

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
-import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
@@ -12,7 +11,7 @@ import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
 import { PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
-import type { Pool, PoolEvents, PoolStats, QueryResult, RemovalReason } from './pool.js';
+import type { ConnectOptions, Pool, PoolEvents, PoolStats, QueryResult, RemovalReason } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { DriverConfig, PoolSettings } from './pool-config.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
@@ -114,7 +113,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   }
 
   get knex(): Knex {
-    this.#knex ??= createPoolKnex(this, this.#knexOptions);
+    this.#knex ??= createPoolKnex(this, this.#statements, this.#knexOptions);
     return this.#knex;
   }
 
@@ -149,9 +148,11 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     }
   }
 
-  async connect(): Promise<PoolClient> {
+  async connect(options?: ConnectOptions): Promise<PoolClient> {
     const stack =
-      this.config.leakDetectionThreshold > 0 ? new Error('Connection acquired by pool.connect()') : undefined;
+      this.config.leakDetectionThreshold > 0 && options?.leakDetection !== false
+        ? new Error('Connection acquired by pool.connect()')
+        : undefined;
     const connection = this.#takeIdle(stack) ?? (await this.acquire(stack));
     return new CheckedOutClient(this, connection);
   }
@@ -164,21 +165,16 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   ): Promise<QueryResult<Row>> {
     if (connection.state === 'closed' && this.#closed) throw new PoolClosedError();
     // Statements issued concurrently on one held connection run one after another here,
-    // rather than piling up in node-postgres' deprecated internal queue.
-    const previous = connection.queue;
-    let done = () => {};
-    const mine = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    connection.queue = mine;
-    if (previous !== undefined) await previous;
+    // rather than piling up in node-postgres' deprecated internal queue. The usual statement
+    // finds the connection free and allocates nothing for the turn-taking.
+    if (connection.busy) await connection.waitTurn();
+    connection.busy = true;
     try {
       return await this.#statements.send<Row>(connection, text, values);
     } catch (error) {
       return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
-      if (connection.queue === mine) connection.queue = undefined;
-      done();
+      connection.passTurn();
     }
   }
 
@@ -187,11 +183,6 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const mapped = this.#counted(mapDatabaseError(connection?.failureCause(error) ?? error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
     return mapped;
-  }
-
-  /** @internal Runs one Knex statement under the pool's statement policy (PgBouncer). */
-  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R> {
-    return this.#statements.around(client, sql, run);
   }
 
   /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */

@@ -1,6 +1,13 @@
-export { getAmbientConnection, runWithConnection } from './ambient-connection.js';
+export {
+  type AmbientScope,
+  currentAmbientScope,
+  getAmbientConnection,
+  runWithAmbientContext,
+  runWithConnection,
+} from './ambient-connection.js';
 export { type CreatePoolOptions, createPool } from './create-pool.js';
 export type {
+  ConnectOptions,
   PgBouncerFinding,
   PgBouncerPoolMode,
   Pool,

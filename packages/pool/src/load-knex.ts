@@ -7,13 +7,25 @@ export interface KnexPgClient {
   transacting?: boolean;
   query(connection: unknown, query: unknown): Promise<unknown>;
   transaction(container: unknown, config: unknown, outerTx: unknown): unknown;
+  emit(event: string, ...args: unknown[]): boolean;
 }
 export type KnexPgClientClass = new (config: object) => KnexPgClient;
 
-/** What the pool takes from the knex package: its factory and its PostgreSQL dialect. */
+/** A statement as Knex hands it to its client's `_query` (`toSQL()` output, enriched). */
+export interface KnexQuery {
+  sql: string;
+  bindings?: unknown[];
+  /** pg query config from `.options()`. */
+  options?: object;
+  response?: unknown;
+}
+
+/** What the pool takes from the knex package: its factory, its PostgreSQL dialect, and its query preparation. */
 export interface KnexModule {
   readonly knex: (config: Knex.Config) => Knex;
   readonly PostgresClient: KnexPgClientClass;
+  /** What Knex's Client#query does before `_query`: positional bindings, the `query` event. */
+  readonly enrichQueryObject: (connection: unknown, query: unknown, client: unknown) => KnexQuery;
 }
 
 const require = createRequire(import.meta.url);
@@ -36,6 +48,9 @@ export function loadKnex(): KnexModule {
     // knex has no exports map; its dialect classes are reachable by path, and subclassing the
     // PostgreSQL one is knex's own extension point for custom clients.
     PostgresClient: require('knex/lib/dialects/postgres/index.js') as KnexPgClientClass,
+    enrichQueryObject: (
+      require('knex/lib/execution/internal/query-executioner.js') as Pick<KnexModule, 'enrichQueryObject'>
+    ).enrichQueryObject,
   };
   return loaded;
 }

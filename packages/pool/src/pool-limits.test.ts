@@ -99,6 +99,10 @@ describe('leak detection', () => {
     const unwatched = await pool({ max: 1, leakDetectionThreshold: 0 }).connect();
     expect(leaseStackOf(unwatched)).toBeUndefined();
     unwatched.release();
+    // A holder that reports long holds itself opts out per checkout.
+    const optedOut = await pool({ max: 1, leakDetectionThreshold: 60_000 }).connect({ leakDetection: false });
+    expect(leaseStackOf(optedOut)).toBeUndefined();
+    optedOut.release();
   });
 
   test('without a listener, the report goes to console.warn', async () => {

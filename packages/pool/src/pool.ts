@@ -80,6 +80,16 @@ export interface PoolEvents {
   'prepared-statement-conflict': [{ connectionId: number; sqlState: string }];
 }
 
+/** Options of `pool.connect()`. */
+export interface ConnectOptions {
+  /**
+   * `false` leaves this checkout out of leak detection, so no stack is captured for it. For
+   * holders that release in a `finally` of their own and report long holds themselves, as
+   * `withTransaction` does with its long-transaction warning. Default `true`.
+   */
+  leakDetection?: boolean;
+}
+
 /**
  * One PostgreSQL pool per process. Raw SQL (`query`, `connect`), Knex (`knex`) and
  * Objection (models bound to `knex`) all draw from it, so `max` is a real limit.
@@ -115,7 +125,7 @@ export interface Pool extends EventEmitter<PoolEvents> {
    */
   query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>>;
   /** Checks out a connection for several statements; always `release()` it (in `finally`). */
-  connect(): Promise<PoolClient>;
+  connect(options?: ConnectOptions): Promise<PoolClient>;
   /** Binds an Objection model class to this pool's Knex: `pool.bindModel(Person).query()`. */
   bindModel<M extends { bindKnex(knex: PoolKnex): M }>(model: M): M;
   stats(): PoolStats;

@@ -43,8 +43,10 @@ export class PooledConnection {
   /** Where the current holder acquired it; only for holds that can leak (connect(), Knex). */
   leaseStack: Error | undefined = undefined;
   leakReported = false;
-  /** The last statement queued on this connection by a holder (see `runOn`). */
-  queue: Promise<void> | undefined = undefined;
+  /** A holder's statement is running on this connection (see `runOn`). */
+  busy = false;
+  /** Holders' statements waiting for their turn, first come first served. */
+  #waiting: Array<() => void> | undefined = undefined;
 
   constructor(id: number, client: pg.Client, lifetime: number) {
     this.id = id;
@@ -53,6 +55,20 @@ export class PooledConnection {
     this.lastReleasedAt = this.createdAt;
     this.retireAt = lifetime > 0 ? this.createdAt + lifetime : Number.POSITIVE_INFINITY;
     (client as TaggedClient)[CONNECTION] = this;
+  }
+
+  /** Resolves when the statement running now passes its turn on (to this caller, in arrival order). */
+  waitTurn(): Promise<void> {
+    this.#waiting ??= [];
+    const waiting = this.#waiting;
+    return new Promise((resolve) => waiting.push(resolve));
+  }
+
+  /** The running statement is done: the next waiting one runs, or the connection is free. */
+  passTurn(): void {
+    const next = this.#waiting?.shift();
+    if (next === undefined) this.busy = false;
+    else next(); // stays busy: the turn goes straight to the next statement
   }
 
   /** The record behind a pg client the pool handed out. */

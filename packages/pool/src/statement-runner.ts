@@ -66,8 +66,17 @@ export class StatementRunner {
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    const name = values !== undefined && this.#named ? this.#names.nameFor(text) : undefined;
-    return this.#dispatch<Row>(connection.client, text, values, name);
+    return this.#dispatch<Row>(connection.client, text, values, this.nameFor(text, values));
+  }
+
+  /**
+   * The one place that decides whether a statement runs as a named prepared statement, for
+   * raw queries and Knex alike: with values, while the policy names statements
+   * (`preparedStatements`, PgBouncer's pool mode, no conflict met) and the bounded name cache
+   * has room. Undefined: run it unnamed.
+   */
+  nameFor(text: string, values: readonly unknown[] | undefined): string | undefined {
+    return values !== undefined && this.#named ? this.#names.nameFor(text) : undefined;
   }
 
   /** Runs one Knex statement (`run`, whose SQL is `sql`) on `client`, as the policy says. */
@@ -86,12 +95,8 @@ export class StatementRunner {
   }
 
   /**
-   * Handles a rejection of `send`. A named statement can go stale: DDL changed its result
-   * type (0A000) or something deallocated it (26000). Outside a transaction it never ran, so
-   * it is re-prepared and run once more; inside one, the transaction is lost anyway and the
-   * connection is retired. Behind a pooler, a name that already exists (42P05) or is missing
-   * (26000) means another client's server connection: reported, and run once more unnamed,
-   * and the pool names no more statements. Any other error goes to `fail`.
+   * Handles a rejection of `send`: a statement that can run again does (see `retry`); any
+   * other error, or a failed retry, goes to `fail`.
    */
   async recover<Row>(
     connection: PooledConnection,
@@ -99,6 +104,30 @@ export class StatementRunner {
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
+    const retried = this.retry<Row>(connection, error, text, values);
+    if (retried === undefined) throw this.#failures.fail(connection, error);
+    try {
+      return await retried;
+    } catch (retryError) {
+      throw this.#failures.fail(connection, retryError);
+    }
+  }
+
+  /**
+   * For a rejected named statement (raw or Knex), the same statement run once more, or
+   * undefined when the error stands. A named statement can go stale: DDL changed its result
+   * type (0A000) or something deallocated it (26000). Outside a transaction it never ran, so
+   * it is prepared again and run once more; inside one, the transaction is lost anyway and the
+   * connection is retired. Behind a pooler, a name that already exists (42P05) or is missing
+   * (26000) means another client's server connection: reported, and run once more unnamed,
+   * and the pool names no more statements.
+   */
+  retry<Row>(
+    connection: PooledConnection,
+    error: unknown,
+    text: string,
+    values: readonly unknown[] | undefined,
+  ): Promise<QueryResult<Row>> | undefined {
     const code = (error as { code?: unknown } | null)?.code;
     const conflict = code === '42P05' || (code === '26000' && this.#behindPooler);
     const stale =
@@ -108,19 +137,31 @@ export class StatementRunner {
           /cached plan must not change result type/.test(String((error as Error).message))));
     // Only a named statement fails this way; StatementNames answers the same name `send` used.
     const name = (conflict || stale) && values !== undefined ? this.#names.nameFor(text) : undefined;
-    if (name === undefined) throw this.#failures.fail(connection, error);
+    if (name === undefined) return undefined;
     connection.forgetStatement(name);
     if (conflict) this.#conflict(connection, code as string);
     if (connection.client.getTransactionStatus() !== 'I') {
       if (stale) connection.discard = true;
-      throw this.#failures.fail(connection, error);
+      return undefined;
     }
-    try {
-      if (code === '0A000') await connection.client.query(`DEALLOCATE "${name}"`);
-      return await this.#dispatch<Row>(connection.client, text, values, conflict ? undefined : name);
-    } catch (retryError) {
-      throw this.#failures.fail(connection, retryError);
-    }
+    return this.#runAgain<Row>(
+      connection.client,
+      code === '0A000' ? name : undefined,
+      text,
+      values,
+      conflict ? undefined : name,
+    );
+  }
+
+  async #runAgain<Row>(
+    client: pg.Client,
+    deallocate: string | undefined,
+    text: string,
+    values: readonly unknown[] | undefined,
+    name: string | undefined,
+  ): Promise<QueryResult<Row>> {
+    if (deallocate !== undefined) await client.query(`DEALLOCATE "${deallocate}"`);
+    return this.#dispatch<Row>(client, text, values, name);
   }
 
   /** Names met another client's: reported (and said once when nobody listens); no more names. */

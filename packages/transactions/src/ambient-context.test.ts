@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { Pool } from '@strata/pool';
+import { currentAmbientScope, getAmbientConnection, type Pool } from '@strata/pool';
 import { Model } from 'objection';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createBarrier } from './test-support/barrier.js';
@@ -124,5 +124,18 @@ describe('ambient transaction', () => {
       throw new Error('roll back');
     }).catch(() => {});
     expect((await pool.query('SELECT count(*)::int AS n FROM notes')).rows[0]).toEqual({ n: 0 });
+  });
+});
+
+test('a transaction opens one ambient scope, holding its connection and itself together', async () => {
+  await withTransaction(pool, async (tx) => {
+    const scope = currentAmbientScope();
+    expect(scope?.context).toBe(tx);
+    expect(scope?.outer).toBeUndefined();
+    expect(getAmbientConnection(pool)).toBeDefined();
+    await tx.withTransaction(async (savepoint) => {
+      expect(currentAmbientScope()?.context).toBe(savepoint);
+      expect(currentAmbientScope()?.outer).toBe(scope);
+    });
   });
 });

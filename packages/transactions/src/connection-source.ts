@@ -1,5 +1,11 @@
 import { mapDatabaseError } from '@strata/errors';
-import { getAmbientConnection, type Pool, type QueryResult, runWithConnection } from '@strata/pool';
+import {
+  getAmbientConnection,
+  type Pool,
+  type QueryResult,
+  runWithAmbientContext,
+  runWithConnection,
+} from '@strata/pool';
 import { type KnexClientInternals, knexClientOf, type PgConnection } from './knex-client-internals.js';
 import type { NetworkAddress } from './network-address.js';
 
@@ -17,8 +23,11 @@ export interface Lease {
   readonly connection: Queryable;
   /** Gives the connection back; `destroy` closes it instead (it may be broken or mid-transaction). */
   release(destroy: boolean): void | Promise<void>;
-  /** Runs `fn` with the held connection ambient for the source (pool.query, pool.knex, Objection). */
-  runAmbient<R>(fn: () => R): R;
+  /**
+   * Runs `fn` with the held connection ambient for the source (pool.query, pool.knex,
+   * Objection) and `context` (the transaction) attached, in one AsyncLocalStorage scope.
+   */
+  runAmbient<R>(fn: () => R, context?: unknown): R;
 }
 
 /** Where transactions get their connections: a Strata pool or a Knex instance. */
@@ -29,15 +38,25 @@ export interface ConnectionSource {
   readonly knex: Knex;
   /** The database server; the network guard lets sockets to it through. */
   readonly databaseAddresses: readonly NetworkAddress[];
-  /** A connection for a transaction: the ambient one when there is one, else a pooled one. */
-  acquire(): Promise<Lease>;
+  /**
+   * A connection for a transaction: the ambient one when there is one, else a pooled one.
+   * `leakDetection: false` leaves the checkout out of the pool's leak detection (no stack
+   * captured), for a holder that reports long holds itself.
+   */
+  acquire(leakDetection?: boolean): Promise<Lease>;
   /** A pooled connection of its own, never the ambient one. */
-  acquireOwn(): Promise<Lease>;
+  acquireOwn(leakDetection?: boolean): Promise<Lease>;
   /** True when connections come through PgBouncer in transaction mode (known after the first one). */
   behindTransactionPooling(): boolean;
 }
 
 const sources = new WeakMap<object, ConnectionSource>();
+
+const UNWATCHED = { leakDetection: false } as const;
+
+// For a lease whose connection needs no frame of its own (already ambient, or a Knex one).
+const withContext = <R>(fn: () => R, context?: unknown): R =>
+  context === undefined ? fn() : runWithAmbientContext(context, fn);
 
 /** The source for a Strata pool: its connections, its ambient-connection hook, its Knex. */
 export function poolSource(pool: Pool): ConnectionSource {
@@ -51,19 +70,19 @@ export function poolSource(pool: Pool): ConnectionSource {
         return pool.knex;
       },
       databaseAddresses: [{ host: pool.config.host, port: pool.config.port }],
-      acquire(): Promise<Lease> {
+      acquire(leakDetection = true): Promise<Lease> {
         // A connection already ambient for this pool (e.g. a session advisory lock's) is
         // borrowed: the transaction runs on it and leaves releasing it to its owner.
         const ambient = getAmbientConnection(pool);
         if (ambient)
-          return Promise.resolve({ connection: ambient, release: () => {}, runAmbient: (fn) => fn() });
-        return this.acquireOwn();
+          return Promise.resolve({ connection: ambient, release: () => {}, runAmbient: withContext });
+        return this.acquireOwn(leakDetection);
       },
-      acquireOwn(): Promise<Lease> {
-        return pool.connect().then((client) => ({
+      acquireOwn(leakDetection = true): Promise<Lease> {
+        return pool.connect(leakDetection ? undefined : UNWATCHED).then((client) => ({
           connection: client,
           release: (destroy) => client.release(destroy),
-          runAmbient: (fn) => runWithConnection(pool, client, fn),
+          runAmbient: (fn, context) => runWithConnection(pool, client, fn, context),
         }));
       },
       behindTransactionPooling: () => pool.pgbouncer === 'transaction',
@@ -115,7 +134,7 @@ export function knexSource(
             }
             await pooled.releaseConnection.call(client, raw);
           },
-          runAmbient: (fn) => fn(),
+          runAmbient: withContext,
           [RAW]: raw,
         } as Lease;
       },

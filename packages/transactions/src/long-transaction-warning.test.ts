@@ -42,3 +42,40 @@ test('by default the warning is a process warning; a short transaction or a thre
   }
   expect(warnings.filter((w) => w instanceof LongTransactionWarning)).toHaveLength(1);
 });
+
+test('with captureStartSite off (the default where the network guard is off) the warning still comes, saying the site was not recorded', async () => {
+  const warnings: LongTransactionWarning[] = [];
+  await withTransaction(pool, (tx) => tx.query('SELECT pg_sleep(0.2)'), {
+    networkGuard: 'off',
+    longTransactionWarningMs: 1,
+    onLongTransaction: (warning) => void warnings.push(warning),
+  });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]?.transactionSite).toBe('');
+  expect(warnings[0]?.transactionStack).toBe('');
+  expect(warnings[0]?.message).toMatch(/not recorded \(captureStartSite is off/);
+
+  warnings.length = 0;
+  await withTransaction(pool, (tx) => tx.query('SELECT pg_sleep(0.2)'), {
+    networkGuard: 'off',
+    captureStartSite: true,
+    longTransactionWarningMs: 1,
+    onLongTransaction: (warning) => void warnings.push(warning),
+  });
+  expect(warnings[0]?.transactionSite).toContain('long-transaction-warning.test.ts');
+});
+
+test("a transaction's connection is left to the long-transaction warning, not the pool's leak detection; with the warning off, leak detection watches it", async () => {
+  const watched = db.pool({ max: 1, leakDetectionThreshold: 20 });
+  const leaks: string[] = [];
+  watched.on('leak', ({ stack }) => leaks.push(stack));
+  const hold = (longTransactionWarningMs: number) =>
+    withTransaction(watched, (tx) => tx.query('SELECT pg_sleep(0.3)'), {
+      longTransactionWarningMs,
+      onLongTransaction: () => {},
+    });
+  await hold(10_000);
+  expect(leaks).toEqual([]);
+  await hold(0);
+  expect(leaks).toHaveLength(1);
+});

@@ -1,5 +1,5 @@
 import { StrataError } from '@strata/errors';
-import type { StartSite } from './start-site.js';
+import { openedAt, type StartSite } from './start-site.js';
 
 /**
  * A transaction stayed open longer than `longTransactionWarningMs`. Long transactions hold
@@ -8,14 +8,15 @@ import type { StartSite } from './start-site.js';
  */
 export class LongTransactionWarning extends StrataError {
   readonly thresholdMs: number;
-  /** Where the transaction was opened (the first line of `transactionStack`). */
+  /** Where the transaction was opened (the first line of `transactionStack`); empty when `captureStartSite` is off. */
   readonly transactionSite: string;
+  /** The stack of the code that opened the transaction; empty when `captureStartSite` is off. */
   readonly transactionStack: string;
 
   constructor(thresholdMs: number, startSite: StartSite) {
     super(
       'LONG_TRANSACTION',
-      `A transaction has been open for more than ${thresholdMs} ms; it was opened ${startSite.site}. ` +
+      `A transaction has been open for more than ${thresholdMs} ms; ${openedAt(startSite.site)}. ` +
         'Long transactions hold locks and a connection: keep slow work (network calls, computation) outside it.',
     );
     this.thresholdMs = thresholdMs;

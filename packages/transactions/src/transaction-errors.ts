@@ -1,4 +1,5 @@
 import { StrataError } from '@strata/errors';
+import { openedAt } from './start-site.js';
 
 /**
  * Code inside a transaction made an outbound network call (fetch, http, a raw socket) to
@@ -13,9 +14,9 @@ export class NetworkCallInTransactionError extends StrataError {
   readonly port: number | undefined;
   /** How the call was made: `fetch`, `http` or `net`. */
   readonly via: 'fetch' | 'http' | 'net';
-  /** Where the transaction was opened (the first line of `transactionStack`). */
+  /** Where the transaction was opened (the first line of `transactionStack`); empty when `captureStartSite` is off. */
   readonly transactionSite: string;
-  /** The stack of the code that opened the transaction. */
+  /** The stack of the code that opened the transaction; empty when `captureStartSite` is off. */
   readonly transactionStack: string;
 
   constructor(details: {
@@ -28,7 +29,7 @@ export class NetworkCallInTransactionError extends StrataError {
     const target = details.port === undefined ? details.host : `${details.host}:${details.port}`;
     super(
       'NETWORK_CALL_IN_TRANSACTION',
-      `Network call (${details.via}) to ${target} while a transaction is open; the transaction was opened ${details.transactionSite}. ` +
+      `Network call (${details.via}) to ${target} while a transaction is open; ${openedAt(details.transactionSite)}. ` +
         'A transaction must not wait on other services: move the call to tx.afterCommit() or before the transaction.',
     );
     this.host = details.host;

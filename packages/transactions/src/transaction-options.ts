@@ -57,6 +57,12 @@ export const transactionOptionsSchema = z.strictObject({
   longTransactionWarningMs: z.number().int('must be a whole number of milliseconds').min(0).default(5_000),
   /** Receives the long-transaction warning; defaults to `process.emitWarning`. */
   onLongTransaction: fn<(warning: LongTransactionWarning) => unknown>().optional(),
+  /**
+   * Record where each transaction is opened (a six-frame stack, a few µs per transaction) so
+   * the long-transaction warning and the network guard can name it. Omitted: on when the
+   * network guard is on (the default under development and test), off otherwise.
+   */
+  captureStartSite: z.boolean().optional(),
 });
 
 /** Options as a caller writes them. */
@@ -64,8 +70,9 @@ export type TransactionOptions = z.input<typeof transactionOptionsSchema>;
 
 /** Options with every default applied. */
 export interface ResolvedTransactionOptions
-  extends Omit<z.output<typeof transactionOptionsSchema>, 'networkGuard'> {
+  extends Omit<z.output<typeof transactionOptionsSchema>, 'networkGuard' | 'captureStartSite'> {
   networkGuard: NetworkGuardMode;
+  captureStartSite: boolean;
   /** The BEGIN statement these options call for. */
   begin: string;
 }
@@ -87,7 +94,9 @@ const guardFromEnvironment = () => {
 };
 
 function complete(parsed: z.output<typeof transactionOptionsSchema>): ResolvedTransactionOptions {
-  const resolved = { ...parsed, networkGuard: parsed.networkGuard ?? guardFromEnvironment(), begin: '' };
+  const networkGuard = parsed.networkGuard ?? guardFromEnvironment();
+  const captureStartSite = parsed.captureStartSite ?? networkGuard !== 'off';
+  const resolved = { ...parsed, networkGuard, captureStartSite, begin: '' };
   resolved.begin = beginStatement(resolved);
   return resolved;
 }

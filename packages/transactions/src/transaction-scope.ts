@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentAmbientScope } from '@strata/pool';
 
 /** What the scope chain needs to know about a transaction (or savepoint). */
 export interface ScopedTransaction {
@@ -7,36 +7,40 @@ export interface ScopedTransaction {
   readonly isOpen: boolean;
 }
 
-interface ScopeFrame<T extends ScopedTransaction> {
-  readonly transaction: T;
-  readonly outer: ScopeFrame<T> | undefined;
-}
-
 /**
- * The transactions open in an async context, innermost first. Frames form a chain so that a
- * transaction on one pool nested in a transaction on another keeps both visible.
+ * The transactions open in an async context, innermost first. They live in the pool's
+ * ambient frames (`runWithConnection(…, context)` / `runWithAmbientContext`), so a
+ * transaction opens one AsyncLocalStorage scope for its connection and itself together.
+ * Frames form a chain so that a transaction on one pool nested in a transaction on another
+ * keeps both visible.
  */
 export class TransactionScope<T extends ScopedTransaction> {
-  readonly #storage = new AsyncLocalStorage<ScopeFrame<T>>();
+  readonly #isTransaction: (context: unknown) => context is T;
 
-  /** Runs `fn` with `transaction` as the innermost transaction of the current context. */
-  run<R>(transaction: T, fn: () => R): R {
-    return this.#storage.run({ transaction, outer: this.#storage.getStore() }, fn);
+  constructor(isTransaction: (context: unknown) => context is T) {
+    this.#isTransaction = isTransaction;
   }
 
   /** The innermost open transaction on `target`, or on any target when omitted. */
   current(target?: object): T | undefined {
-    for (let frame = this.#storage.getStore(); frame !== undefined; frame = frame.outer) {
-      const { transaction } = frame;
-      if (transaction.isOpen && (target === undefined || transaction.target === target)) return transaction;
+    for (let frame = currentAmbientScope(); frame !== undefined; frame = frame.outer) {
+      const transaction = frame.context;
+      if (
+        this.#isTransaction(transaction) &&
+        transaction.isOpen &&
+        (target === undefined || transaction.target === target)
+      ) {
+        return transaction;
+      }
     }
     return undefined;
   }
 
   /** Every open transaction of the current context, innermost first. */
   *open(): Generator<T> {
-    for (let frame = this.#storage.getStore(); frame !== undefined; frame = frame.outer) {
-      if (frame.transaction.isOpen) yield frame.transaction;
+    for (let frame = currentAmbientScope(); frame !== undefined; frame = frame.outer) {
+      const transaction = frame.context;
+      if (this.#isTransaction(transaction) && transaction.isOpen) yield transaction;
     }
   }
 }

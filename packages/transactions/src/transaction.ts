@@ -135,7 +135,9 @@ export class TransactionAttempt implements GuardedTransaction {
 }
 
 /** The transactions open in each async context. */
-export const transactionScope = new TransactionScope<TransactionContext>();
+export const transactionScope = new TransactionScope<TransactionContext>(
+  (context): context is TransactionContext => context instanceof TransactionContext,
+);
 
 /** A transaction or savepoint as its callback sees it. */
 export class TransactionContext implements Transaction {
@@ -190,9 +192,9 @@ export class TransactionContext implements Transaction {
     hooks.push({ kind, order: this.attemptState.hookOrder++, run });
   }
 
-  /** Runs `fn` with this transaction ambient: pool/Knex queries and the guard see it. */
+  /** Runs `fn` with this transaction ambient: pool/Knex queries and the guard see it (one scope for both). */
   runAmbient<R>(fn: () => R): R {
-    return this.attemptState.lease.runAmbient(() => transactionScope.run(this, fn));
+    return this.attemptState.lease.runAmbient(fn, this);
   }
 
   withTransaction<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {

@@ -63,13 +63,12 @@ export function withTransaction<T>(
       if (!current) throw new NoTransactionError();
       return current.withTransaction(targetOrFn as TransactionCallback<T>, fnOrOptions as TransactionOptions);
     }
-    const startSite = new StartSite(withTransaction);
     return start(
       targetOrFn as TransactionTarget,
       fnOrOptions as TransactionCallback<T>,
       maybeOptions,
       undefined,
-      startSite,
+      withTransaction,
     );
   } catch (error) {
     return Promise.reject(error);
@@ -89,13 +88,12 @@ export function createWithTransaction(
   sourceFor(target);
   const boundWithTransaction = <T>(fn: TransactionCallback<T>, options?: TransactionOptions): Promise<T> => {
     try {
-      const startSite = new StartSite(boundWithTransaction);
       return start(
         target,
         fn,
         options === undefined ? defaults : { ...defaults, ...options },
         options === undefined ? resolvedDefaults : undefined,
-        startSite,
+        boundWithTransaction,
       );
     } catch (error) {
       return Promise.reject(error);
@@ -113,13 +111,18 @@ export function currentTransaction(target?: TransactionTarget): Transaction | un
   return transactionScope.current(target === undefined ? undefined : sourceFor(target).target);
 }
 
-/** Starts a transaction, or a savepoint when one is open on the target. Throws synchronously on bad input. */
+/**
+ * Starts a transaction, or a savepoint when one is open on the target. Throws synchronously
+ * on bad input. Runs synchronously inside the public `entry`, so the start site (when
+ * captured) begins at its caller.
+ */
 function start<T>(
   target: TransactionTarget,
   fn: TransactionCallback<T>,
   options: TransactionOptions | undefined,
   resolved: ResolvedTransactionOptions | undefined,
-  startSite: StartSite,
+  // biome-ignore lint/complexity/noBannedTypes: Error.captureStackTrace takes any function.
+  entry: Function,
 ): Promise<T> {
   if (typeof fn !== 'function') throw new TypeError('withTransaction needs a callback function.');
   if (target instanceof TransactionContext) return target.withTransaction(fn, options);
@@ -127,6 +130,7 @@ function start<T>(
   const current = transactionScope.current(source.target);
   if (current) return current.withTransaction(fn, options);
   const resolvedOptions = resolved ?? resolveTransactionOptions(options);
+  const startSite = resolvedOptions.captureStartSite ? new StartSite(entry) : StartSite.unrecorded;
   const tracer = transactionTracer(source);
   if (tracer === undefined) return runTransaction(source, fn, resolvedOptions, startSite, undefined);
   return traceTransaction(tracer, source, resolvedOptions, (spans) =>
@@ -178,10 +182,15 @@ async function runTransaction<T>(
   spans: TransactionSpans | undefined,
 ): Promise<T> {
   if (options.networkGuard !== 'off') installNetworkGuard(guardedTransaction);
+  // The long-transaction warning reports a long hold (sooner, and with the start site when
+  // captured), so the pool's leak detection need not capture a stack for it as well.
+  const leakDetection = options.longTransactionWarningMs === 0;
   for (let attempt = 1; ; attempt++) {
     const { tx, state, outcome } = await (spans === undefined
-      ? attemptOnConnection(source, fn, options, startSite, attempt)
-      : spans.attempt(attempt, () => attemptOnConnection(source, fn, options, startSite, attempt)));
+      ? attemptOnConnection(source, fn, options, startSite, attempt, leakDetection)
+      : spans.attempt(attempt, () =>
+          attemptOnConnection(source, fn, options, startSite, attempt, leakDetection),
+        ));
 
     if (outcome.committed) {
       // Hooks run in the order they were registered; a rolled-back savepoint's afterRollback
@@ -217,8 +226,9 @@ async function attemptOnConnection<T>(
   options: ResolvedTransactionOptions,
   startSite: StartSite,
   attempt: number,
+  leakDetection: boolean,
 ): Promise<{ tx: TransactionContext; state: TransactionAttempt; outcome: AttemptOutcome<T> }> {
-  const lease = await source.acquire();
+  const lease = await source.acquire(leakDetection);
   const state = new TransactionAttempt(source, lease, options, startSite, attempt);
   const tx = new TransactionContext(state, undefined);
   const stopWatching = watchTransactionDuration(
