@@ -1,25 +1,27 @@
-import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
-import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
+import { type ConnectTarget, connectFailure, connectTarget } from './connect-failure.js';
+import { DrainWaiters } from './drain-waiters.js';
 import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
 import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
-import type { Pool, PoolEvents, PoolStats, QueryResult } from './pool.js';
+import { type HostAddress, sameHost } from './multi-host-url.js';
+import type { Pool, PoolStats, QueryResult } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { KnexOptions, PoolSettings } from './pool-config.js';
+import { PoolCounters } from './pool-counters.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
-import { openConnection, type PooledConnection, type RemovalReason } from './pooled-connection.js';
+import { PoolTopology, type ReplicaTarget } from './pool-topology.js';
+import type { PooledConnection, RemovalReason } from './pooled-connection.js';
+import { ReadRoutingPool } from './read-routing-pool.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
 import { WaitingCallers } from './waiting-callers.js';
+import { warmUp } from './warm-up.js';
 
-const READY_BACKOFF_START_MS = 100;
-const READY_BACKOFF_MAX_MS = 2_000;
 // After the close timeout, cancelled statements get this long to unwind before sockets are cut.
 const CANCEL_GRACE_MS = 1_000;
 
@@ -29,10 +31,11 @@ const CANCEL_GRACE_MS = 1_000;
  * leak reports, `min` kept warm). `query` is the hot path: no allocation beyond the driver's
  * own besides the query config.
  */
-export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner, StatementFailures {
+export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
-  readonly #clientConfig: pg.ClientConfig;
   readonly #target: ConnectTarget;
+  /** Set for a replica's pool: the pool it belongs to (ambient connections and Knex go by it). */
+  readonly #parent: Pool | undefined;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
   readonly #statements: StatementRunner;
@@ -48,28 +51,31 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #nextId = 1;
   readonly #inFlight = new InFlight();
 
-  #created = 0;
-  #destroyed = 0;
-  #acquireCount = 0;
-  #errors = 0;
-  #acquireTimeouts = 0;
+  readonly #counts = new PoolCounters();
 
   /** Set once ready() succeeded: from then on the pool keeps `min` connections open. */
   #warm = false;
   #ready: Promise<void> | undefined;
   #closed = false;
   #close: Promise<void> | undefined;
-  #drained: Array<() => void> = [];
+  readonly #drained = new DrainWaiters();
   #checkingHealth = false;
   readonly #timers: NodeJS.Timeout[] = [];
 
-  constructor(settings: PoolSettings, clientConfig: pg.ClientConfig, knexOptions: KnexOptions | undefined) {
+  constructor(
+    settings: PoolSettings,
+    clientConfig: pg.ClientConfig,
+    knexOptions: KnexOptions | undefined,
+    topology: { replicas?: readonly ReplicaTarget[]; parent?: Pool } = {},
+  ) {
     super();
     this.config = settings;
-    this.#clientConfig = clientConfig;
-    const { host, port, database } = settings;
-    this.#target = { host, port, database, password: clientConfig.password as string | undefined };
+    this.#target = connectTarget(settings, clientConfig.password as string | undefined);
     this.#knexOptions = knexOptions;
+    this.#parent = topology.parent;
+    const replicaPool = (replicaSettings: PoolSettings, config: pg.ClientConfig) =>
+      new ConnectionPool(replicaSettings, config, undefined, { parent: this });
+    this.routing = new PoolTopology(this, clientConfig, topology.replicas ?? [], replicaPool, knexOptions);
     this.#statements = new StatementRunner(settings.preparedStatements, this);
     const pool = this;
     this.#idle = new IdleConnections(settings, {
@@ -89,7 +95,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   }
 
   get pool(): Pool {
-    return this;
+    return this.#parent ?? this;
   }
 
   get settings(): PoolSettings {
@@ -118,11 +124,24 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     return this.#ready;
   }
 
-  // The hot path. The statement is sent by a non-async function and awaited here, so this is
-  // its only promise layer; runOn has the same try block around its own finally.
-  async query<Row = Record<string, unknown>>(
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.#query<Row>(text, values, true);
+  }
+
+  /** A statement of the pool's own or a routed read: not a possible write of the current session. */
+  internalQuery<Row = Record<string, unknown>>(
     text: string,
     values?: readonly unknown[],
+  ): Promise<QueryResult<Row>> {
+    return this.#query<Row>(text, values, false);
+  }
+
+  // The hot path. The statement is sent by a non-async function and awaited here, so this is
+  // its only promise layer; runOn has the same try block around its own finally.
+  async #query<Row>(
+    text: string,
+    values: readonly unknown[] | undefined,
+    write: boolean,
   ): Promise<QueryResult<Row>> {
     const ambient = ambientConnectionOf(this);
     if (ambient !== undefined) return this.runOn<Row>(ambient, text, values);
@@ -132,7 +151,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     } catch (error) {
       return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
-      this.release(connection, false);
+      this.release(connection, false, write);
     }
   }
 
@@ -150,21 +169,14 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
     if (connection.state === 'closed' && this.#closed) throw new PoolClosedError();
-    // Statements issued concurrently on one held connection run one after another here,
-    // rather than piling up in node-postgres' deprecated internal queue.
     const previous = connection.queue;
-    let done = () => {};
-    const mine = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    connection.queue = mine;
+    const done = connection.enqueue();
     if (previous !== undefined) await previous;
     try {
       return await this.#statements.send<Row>(connection, text, values);
     } catch (error) {
       return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
-      if (connection.queue === mine) connection.queue = undefined;
       done();
     }
   }
@@ -173,12 +185,15 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   fail(connection: PooledConnection | undefined, error: unknown): unknown {
     const mapped = this.#counted(mapDatabaseError(error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
+    if (connection !== undefined && this.#connections.has(connection)) {
+      this.routing.connector.observe(connection, mapped);
+    }
     return mapped;
   }
 
   /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */
   #counted<E>(error: E): E {
-    this.#errors += 1;
+    this.#counts.errors += 1;
     return error;
   }
 
@@ -223,12 +238,15 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     connection.leaseStack = stack;
     connection.leakReported = false;
     this.#active += 1;
-    this.#acquireCount += 1;
+    this.#counts.acquireCount += 1;
     this.#latency.record(now - startedAt);
   }
 
   /** The error a caller gets when acquireTimeout passed; it still counts as waiting. */
-  #timedOut(): PoolTimeoutError {
+  #timedOut(): Error {
+    // No server to connect to (a failover under way) rather than a pool too small.
+    const unavailable = this.routing.connector.unavailable(this.config.acquireTimeout);
+    if (unavailable !== undefined) return this.#counted(unavailable);
     const counts: PoolCounts = {
       total: this.#connections.size,
       idle: this.#idle.size,
@@ -236,7 +254,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       waiting: this.#waiters.length,
       max: this.config.max,
     };
-    this.#acquireTimeouts += 1;
+    this.#counts.acquireTimeouts += 1;
     return this.#counted(new PoolTimeoutError(this.config.acquireTimeout, counts));
   }
 
@@ -251,8 +269,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     waiter.resolve(connection);
   }
 
-  release(connection: PooledConnection, destroy: boolean): void {
+  /** Takes a connection back; `write` false: it only read (a routed read, a check of the pool's own). */
+  release(connection: PooledConnection, destroy: boolean, write = true): void {
     if (connection.state !== 'active') return; // already destroyed (e.g. by close) or released
+    if (write && this.routing.router.routes) this.routing.router.markWrite();
     connection.leaseStack = undefined;
     const now = performance.now();
     connection.lastReleasedAt = now;
@@ -263,7 +283,16 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       this.#active -= 1;
       this.#handOver(connection);
     }
-    if (this.#closed && this.#active === 0) this.#notifyDrained();
+    if (this.#closed && this.#active === 0) this.#drained.notify();
+  }
+
+  /** The primary moved to `current`: idle connections elsewhere close now, held ones at release. */
+  retireOthers(current: HostAddress): void {
+    for (const connection of [...this.#connections]) {
+      if (sameHost(connection.endpoint, current)) continue;
+      if (connection.state === 'idle') this.#destroy(connection, 'failover');
+      else connection.broken = true;
+    }
   }
 
   /** Opens connections for waiting callers while there is room under `max`. */
@@ -295,10 +324,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     const { maxLifetime, maxLifetimeJitter } = this.config;
     const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
     return this.#inFlight.track(
-      openConnection(this.#clientConfig, this.#nextId++, lifetime).then(
+      this.routing.connector.open(this.#nextId++, lifetime).then(
         (connection) => {
           this.#opening -= 1;
-          this.#created += 1;
+          this.#counts.created += 1;
           this.#connections.add(connection);
           if (this.#closed) {
             this.#destroy(connection, 'pool-closed');
@@ -336,9 +365,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     }
     connection.state = 'closed';
     this.#connections.delete(connection);
-    this.#destroyed += 1;
+    this.#counts.destroyed += 1;
     this.#closing += 1;
     this.emit('remove', { connectionId: connection.id, processId: connection.processId, reason });
+    if (reason === 'broken' || reason === 'ping-failed') this.routing.connector.observe(connection);
     void this.#inFlight.track(
       connection.end(this.config.connectTimeout).finally(() => {
         this.#closing -= 1;
@@ -346,7 +376,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
         this.#ensureMin();
       }),
     );
-    if (this.#closed && this.#active === 0) this.#notifyDrained();
+    if (this.#closed && this.#active === 0) this.#drained.notify();
   }
 
   /** Every period: retire expired idle connections, probe the rest, restore `min`. */
@@ -361,29 +391,18 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   async #warmUp(): Promise<void> {
     if (this.#closed) throw new PoolClosedError();
-    const { readyTimeout } = this.config;
-    const target = Math.max(this.config.min, 1);
-    const deadline = performance.now() + readyTimeout;
-    let delay = READY_BACKOFF_START_MS;
-    for (;;) {
-      const missing = Math.min(target - this.#connections.size - this.#opening, this.#room());
-      const attempts = Array.from({ length: Math.max(0, missing) }, () => this.#open());
-      const failures = (await Promise.allSettled(attempts)).flatMap((result) =>
-        result.status === 'rejected' ? [result.reason as unknown] : [],
-      );
-      if (failures.length === 0) {
-        this.#warm = true;
-        this.#ensureMin();
-        return;
-      }
-      const fatal = failures.find((error) => !(error instanceof ConnectionError));
-      if (fatal !== undefined) throw this.#counted(fatal); // e.g. a rejected login: retrying will not help
-      if (this.#closed || performance.now() + delay > deadline) {
-        throw this.#counted(readyFailure(failures[failures.length - 1], target, readyTimeout, this.#target));
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, READY_BACKOFF_MAX_MS);
-    }
+    const subject = {
+      closed: () => this.#closed,
+      missing: (wanted: number) => Math.min(wanted - this.#connections.size - this.#opening, this.#room()),
+      open: () => this.#open(),
+    };
+    const wanted = Math.max(this.config.min, 1);
+    await warmUp(subject, wanted, this.config.readyTimeout, this.#target).catch((error: unknown) => {
+      throw this.#counted(error);
+    });
+    this.#warm = true;
+    this.#ensureMin();
+    await this.routing.ready();
   }
 
   stats(): PoolStats {
@@ -393,12 +412,9 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       active: this.#active,
       waiting: this.#waiters.length,
       opening: this.#opening,
-      created: this.#created,
-      destroyed: this.#destroyed,
-      acquireCount: this.#acquireCount,
+      ...this.#counts,
       acquireLatencyMs: this.#latency.percentiles(),
-      errors: this.#errors,
-      acquireTimeouts: this.#acquireTimeouts,
+      connectAttempts: this.routing.connector.attempts,
     };
   }
 
@@ -410,6 +426,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   async #shutDown(timeoutMs: number): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
+    const topology = this.routing.close(timeoutMs);
     for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
     for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
 
@@ -417,29 +434,16 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       // In-flight work ran past the timeout: cancel its statements, give them a moment to
       // unwind, then cut whatever is still held.
       const active = [...this.#connections].filter((connection) => connection.state === 'active');
-      await Promise.all(
-        active.map((connection) => connection.cancel(this.config, this.config.connectTimeout)),
-      );
+      await Promise.all(active.map((connection) => connection.cancel(this.config.connectTimeout)));
       await this.#waitForDrain(CANCEL_GRACE_MS);
       for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
     }
     await this.#inFlight.settled();
     for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
-    await this.#inFlight.settled();
+    await Promise.all([this.#inFlight.settled(), topology]);
   }
 
   #waitForDrain(timeoutMs: number): Promise<boolean> {
-    if (this.#active === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#drained.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  #notifyDrained(): void {
-    for (const notify of this.#drained.splice(0)) notify();
+    return this.#drained.wait(this.#active === 0, timeoutMs);
   }
 }

@@ -16,5 +16,7 @@ export interface CreatePoolOptions {
  */
 export function createPool(config: PoolConfigInput = {}, options: CreatePoolOptions = {}): Pool {
   const resolved = resolvePoolConfig(config, options.environment ?? process.env);
-  return new ConnectionPool(resolved.settings, resolved.clientConfig, resolved.knex);
+  return new ConnectionPool(resolved.settings, resolved.clientConfig, resolved.knex, {
+    replicas: resolved.replicas,
+  });
 }

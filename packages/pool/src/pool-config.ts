@@ -3,6 +3,18 @@ import type { Knex } from 'knex';
 import type { ClientConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
+import {
+  isConnectionUrl,
+  type ReplicaSettings,
+  type ResolvedTopology,
+  readConnectionUrl,
+  resolveTopology,
+  splitUrlList,
+  TOPOLOGY_ENVIRONMENT_VARIABLES,
+  topologyConfigShape,
+  topologyIssues,
+} from './topology-config.js';
 
 const milliseconds = () =>
   z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
@@ -22,15 +34,6 @@ const tlsOptionsSchema = z.strictObject({
 
 const DEFAULT_MIN = 5;
 
-function isUrl(value: string): boolean {
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The pool's configuration. Every default lives here; durations are milliseconds.
  * The connection target is either `connectionString` or discrete fields (`host`, `port`,
@@ -38,12 +41,16 @@ function isUrl(value: string): boolean {
  */
 export const poolConfigSchema = z
   .strictObject({
-    /** `postgres://user:password@host:port/database?sslmode=...` (DATABASE_URL). */
+    /**
+     * `postgres://user:password@host:port/database?sslmode=...` (DATABASE_URL); several hosts
+     * libpq-style: `postgres://user:password@a:5432,b:5432/database?target_session_attrs=read-write`.
+     */
     connectionString: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .refine(
-        isUrl,
+        // Another scheme is the regex's issue; one issue per problem.
+        (value) => !/^postgres(ql)?:\/\//.test(value) || isConnectionUrl(value),
         'is not a valid URL (check the host, the port and that special characters are %-encoded)',
       )
       .optional(),
@@ -87,6 +94,9 @@ export const poolConfigSchema = z
     /** Startup parameter `idle_in_transaction_session_timeout` (ms). */
     idleInTransactionSessionTimeout: milliseconds().optional(),
 
+    // Several hosts (failover) and read replicas: see topology-config.ts.
+    ...topologyConfigShape,
+
     /**
      * Run parameterised `query()` calls as named prepared statements (named by a hash of the
      * SQL, prepared once per connection). Turn off behind PgBouncer < 1.21 in transaction mode.
@@ -108,6 +118,7 @@ export const poolConfigSchema = z
     if (config.min !== undefined && config.min > config.max) {
       context.addIssue({ code: 'custom', path: ['min'], message: `must not exceed max (${config.max})` });
     }
+    for (const issue of topologyIssues(config)) context.addIssue({ code: 'custom', ...issue });
   })
   .transform((config) => ({ ...config, min: config.min ?? Math.min(DEFAULT_MIN, config.max) }));
 
@@ -144,6 +155,14 @@ export interface PoolSettings {
   readonly lockTimeout: number | undefined;
   readonly idleInTransactionSessionTimeout: number | undefined;
   readonly preparedStatements: boolean;
+  /** Every host the primary is looked for among, in order (`host`/`port` are the first). */
+  readonly hosts: readonly HostAddress[];
+  readonly targetSessionAttrs: TargetSessionAttrs;
+  readonly replicas: readonly ReplicaSettings[];
+  readonly maxReplicaLag: number;
+  readonly readYourWritesTimeout: number;
+  readonly topologyCheckPeriod: number;
+  readonly failoverBackoff: { readonly baseDelay: number; readonly maxDelay: number };
 }
 
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
@@ -152,6 +171,8 @@ export interface ResolvedPoolConfig {
   /** node-postgres client config, session settings included as startup parameters. */
   clientConfig: ClientConfig;
   knex: KnexOptions | undefined;
+  /** Each read replica's settings and driver config. */
+  replicas: ResolvedTopology['replicas'];
 }
 
 /** Environment variables the pool reads, and the field each one sets. */
@@ -174,7 +195,11 @@ const ENVIRONMENT_VARIABLES = {
     type: 'integer',
   },
   STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
-} as const satisfies Record<string, { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' }>;
+  ...TOPOLOGY_ENVIRONMENT_VARIABLES,
+} as const satisfies Record<
+  string,
+  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'list' }
+>;
 
 /** Environment variables as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -188,6 +213,8 @@ function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
     sources.set(field, variable);
     if (type === 'string') {
       config[field] = raw;
+    } else if (type === 'list') {
+      config[field] = splitUrlList(raw);
     } else if (type === 'integer') {
       if (/^\s*-?\d+\s*$/.test(raw)) config[field] = Number(raw);
       else issues.push({ path: variable, message: 'must be a whole number' });
@@ -229,12 +256,12 @@ export function resolvePoolConfig(
 }
 
 function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
-  const url: Partial<ReturnType<typeof parseConnectionString>> = parsed.connectionString
-    ? parseConnectionString(parsed.connectionString)
+  // A URL with several hosts is read through its first; the host list comes from resolveTopology.
+  const connectionUrl = readConnectionUrl(parsed.connectionString);
+  const url: Partial<ReturnType<typeof parseConnectionString>> = connectionUrl
+    ? parseConnectionString(connectionUrl.singleHostUrl)
     : {};
   const clientConfig: ClientConfig = {
-    host: parsed.host ?? (url.host || 'localhost'),
-    port: parsed.port ?? (url.port ? Number(url.port) : 5432),
     database: parsed.database ?? (url.database || undefined),
     user: parsed.user ?? (url.user || undefined),
     password: parsed.password ?? (url.password || undefined),
@@ -265,9 +292,25 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     clientConfig.options = [clientConfig.options, ...zeroSettings].filter(Boolean).join(' ');
   }
 
-  const { connectionString, password: _password, ssl: _ssl, knex, ...rest } = parsed;
+  const topology = resolveTopology(parsed, connectionUrl, clientConfig);
+  const primary = topology.hosts[0] as HostAddress;
+  clientConfig.host = primary.host;
+  clientConfig.port = primary.port;
+
+  const {
+    connectionString,
+    password: _password,
+    ssl: _ssl,
+    knex,
+    hosts: _hosts,
+    replicas: _replicas,
+    ...rest
+  } = parsed;
   const settings: PoolSettings = Object.freeze({
     ...rest,
+    hosts: Object.freeze(topology.hosts),
+    targetSessionAttrs: topology.targetSessionAttrs,
+    replicas: Object.freeze(topology.replicas.map((replica) => replica.settings)),
     connectionString: connectionString ? redactConnectionString(connectionString) : undefined,
     host: clientConfig.host as string,
     port: clientConfig.port as number,
@@ -278,5 +321,5 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     lockTimeout: parsed.lockTimeout,
     idleInTransactionSessionTimeout: parsed.idleInTransactionSessionTimeout,
   });
-  return { settings, clientConfig, knex };
+  return { settings, clientConfig, knex, replicas: topology.replicas };
 }

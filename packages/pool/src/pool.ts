@@ -1,8 +1,17 @@
 import type { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
+import type {
+  ConsistencySession,
+  ConsistencySessionOptions,
+  ReadConsistency,
+} from './consistency-session.js';
+import type { HostAddress } from './multi-host-url.js';
 import type { PoolClient } from './pool-client.js';
 import type { PoolSettings } from './pool-config.js';
+import type { PoolTopologyStatus } from './pool-topology.js';
 import type { RemovalReason } from './pooled-connection.js';
+import type { PoolReader } from './read-router.js';
+import type { ReplicaState, ReplicaStatus } from './replica-set.js';
 
 /** A column of a result, as PostgreSQL describes it. */
 export interface QueryField {
@@ -39,6 +48,8 @@ export interface PoolStats {
   /** Errors raised to callers: query errors, acquire timeouts and failed connects. */
   errors: number;
   acquireTimeouts: number;
+  /** TCP connections attempted since the pool was created, probes of the failover search included. */
+  connectAttempts: number;
 }
 
 /** The events a pool emits, with their payloads. */
@@ -53,6 +64,10 @@ export interface PoolEvents {
   leak: [{ connectionId: number; processId: number; heldMs: number; stack: string }];
   /** A health check ran over the idle connections. */
   'health-check': [{ probed: number; removed: number }];
+  /** With several hosts: the server `targetSessionAttrs` asks for was found, at first or after a failover. */
+  primary: [{ host: string; port: number; previous: HostAddress | undefined }];
+  /** A read replica became healthy, lagging, unreachable, ... */
+  'replica-state': [ReplicaStatus & { previous: ReplicaState }];
 }
 
 /**
@@ -85,6 +100,23 @@ export interface Pool extends EventEmitter<PoolEvents> {
   connect(): Promise<PoolClient>;
   /** Binds an Objection model class to this pool's Knex: `pool.bindModel(Person).query()`. */
   bindModel<M extends { bindKnex(knex: Knex): M }>(model: M): M;
+  /**
+   * Reads on the read replicas, under the consistency of the current session (`session()`),
+   * or bounded lag (`replica`) outside one. Without replicas, reads go to the primary.
+   */
+  readonly replica: PoolReader;
+  /** Reads with an explicit consistency: `primary`, `replica` (bounded lag) or `read-your-writes`. */
+  reader(consistency?: ReadConsistency): PoolReader;
+  /**
+   * A consistency session, e.g. one per HTTP request: `session.run(fn)` makes its consistency
+   * (default `read-your-writes`) the default of reads in `fn`, and tracks its writes;
+   * `session.position()` is the WAL position to hand to the client for its next request.
+   */
+  session(options?: ConsistencySessionOptions): ConsistencySession;
+  /** The session of this pool active in the current async context, if any. */
+  currentSession(): ConsistencySession | undefined;
+  /** Where connections go: the current primary (with several hosts), each replica's state and lag. */
+  topology(): PoolTopologyStatus;
   stats(): PoolStats;
   /**
    * Stops handing out connections (`PoolClosedError`), lets in-flight work finish for up to

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { sendCancelRequest } from './cancel-request.js';
+import type { HostAddress } from './multi-host-url.js';
 
 /** Why the pool closed a connection (the `remove` event carries it). */
 export type RemovalReason =
@@ -11,13 +12,20 @@ export type RemovalReason =
   | 'in-transaction'
   | 'stale-statement'
   | 'destroyed-by-caller'
+  | 'failover'
   | 'pool-closed';
 
 /** node-postgres internals the pool relies on (stable across pg 8; not in @types/pg). */
 interface ClientInternals {
   processID: number | null;
   secretKey: number | null;
-  connection: { parsedStatements: Record<string, string> };
+  connection: {
+    parsedStatements: Record<string, string>;
+    on(
+      event: 'parameterStatus',
+      listener: (message: { parameterName: string; parameterValue: string }) => void,
+    ): void;
+  };
 }
 
 const CONNECTION = Symbol('strata.pooledConnection');
@@ -48,10 +56,27 @@ export class PooledConnection {
   leakReported = false;
   /** The last statement queued on this connection by a holder (see `runOn`). */
   queue: Promise<void> | undefined = undefined;
+  /** The server it is connected to. */
+  readonly endpoint: HostAddress;
+  /**
+   * What the server reports (ParameterStatus, PostgreSQL 14+; undefined before): whether it is
+   * a hot standby, and whether transactions default to read-only. Kept current as it changes.
+   */
+  inHotStandby: boolean | undefined = undefined;
+  defaultReadOnly: boolean | undefined = undefined;
+  /** The pool was told this connection broke; it is told once. */
+  lossReported = false;
 
   constructor(id: number, client: pg.Client, lifetime: number) {
     this.id = id;
     this.client = client;
+    this.endpoint = { host: client.host, port: client.port };
+    (client as unknown as ClientInternals).connection.on('parameterStatus', (message) => {
+      if (message.parameterName === 'in_hot_standby') this.inHotStandby = message.parameterValue === 'on';
+      if (message.parameterName === 'default_transaction_read_only') {
+        this.defaultReadOnly = message.parameterValue === 'on';
+      }
+    });
     this.createdAt = performance.now();
     this.lastReleasedAt = this.createdAt;
     this.retireAt = lifetime > 0 ? this.createdAt + lifetime : Number.POSITIVE_INFINITY;
@@ -70,6 +95,23 @@ export class PooledConnection {
 
   get secretKey(): number {
     return (this.client as unknown as ClientInternals).secretKey ?? 0;
+  }
+
+  /**
+   * Queues a holder's statement behind those it sent before (wait for the previous `queue`
+   * first) and returns what to call once it is done. Statements sent concurrently on one held
+   * connection run one after another this way, not in node-postgres' deprecated internal queue.
+   */
+  enqueue(): () => void {
+    let done = () => {};
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.queue = mine;
+    return () => {
+      if (this.queue === mine) this.queue = undefined;
+      done();
+    };
   }
 
   /** Forgets a prepared statement node-postgres believes exists, so it is parsed again. */
@@ -93,8 +135,8 @@ export class PooledConnection {
   }
 
   /** Asks the server to cancel the statement this connection runs, if any; never rejects. */
-  cancel(target: { host: string; port: number }, timeoutMs: number): Promise<void> {
-    return sendCancelRequest(target, this.processId, this.secretKey, timeoutMs);
+  cancel(timeoutMs: number): Promise<void> {
+    return sendCancelRequest(this.endpoint, this.processId, this.secretKey, timeoutMs);
   }
 
   /** A round trip within `timeoutMs`; false (and marked broken) when the connection is dead or hung. */
