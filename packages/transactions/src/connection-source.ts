@@ -1,5 +1,11 @@
 import { mapDatabaseError } from '@strata/errors';
-import { getAmbientConnection, type Pool, type QueryResult, runWithConnection } from '@strata/pool';
+import {
+  getAmbientConnection,
+  type Pool,
+  type QueryResult,
+  type ReadConsistency,
+  runWithConnection,
+} from '@strata/pool';
 import { type KnexClientInternals, knexClientOf, type PgConnection } from './knex-client-internals.js';
 import type { NetworkAddress } from './network-address.js';
 
@@ -29,10 +35,13 @@ export interface ConnectionSource {
   readonly knex: Knex;
   /** The database server; the network guard lets sockets to it through. */
   readonly databaseAddresses: readonly NetworkAddress[];
-  /** A connection for a transaction: the ambient one when there is one, else a pooled one. */
-  acquire(): Promise<Lease>;
+  /**
+   * A connection for a transaction: the ambient one when there is one, else a pooled one —
+   * of a read replica when `on` asks for one and the pool has one that qualifies.
+   */
+  acquire(on?: ReadConsistency): Promise<Lease>;
   /** A pooled connection of its own, never the ambient one. */
-  acquireOwn(): Promise<Lease>;
+  acquireOwn(on?: ReadConsistency): Promise<Lease>;
 }
 
 const sources = new WeakMap<object, ConnectionSource>();
@@ -44,17 +53,23 @@ export function poolSource(pool: Pool): ConnectionSource {
     source = {
       target: pool,
       knex: pool.knex,
-      databaseAddresses: [{ host: pool.config.host, port: pool.config.port }],
-      acquire(): Promise<Lease> {
+      // Every server the pool may connect to: its hosts (failover) and its read replicas.
+      databaseAddresses: [
+        { host: pool.config.host, port: pool.config.port },
+        ...pool.config.hosts,
+        ...pool.config.replicas,
+      ],
+      acquire(on): Promise<Lease> {
         // A connection already ambient for this pool (e.g. a session advisory lock's) is
         // borrowed: the transaction runs on it and leaves releasing it to its owner.
         const ambient = getAmbientConnection(pool);
         if (ambient)
           return Promise.resolve({ connection: ambient, release: () => {}, runAmbient: (fn) => fn() });
-        return this.acquireOwn();
+        return this.acquireOwn(on);
       },
-      acquireOwn(): Promise<Lease> {
-        return pool.connect().then((client) => ({
+      acquireOwn(on): Promise<Lease> {
+        const connect = on === undefined || on === 'primary' ? pool.connect() : pool.reader(on).connect();
+        return connect.then((client) => ({
           connection: client,
           release: (destroy) => client.release(destroy),
           runAmbient: (fn) => runWithConnection(pool, client, fn),

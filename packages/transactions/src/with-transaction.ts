@@ -172,7 +172,7 @@ async function runTransaction<T>(
 ): Promise<T> {
   if (options.networkGuard !== 'off') installNetworkGuard(guardedTransaction);
   for (let attempt = 1; ; attempt++) {
-    const lease = await source.acquire();
+    const lease = await source.acquire(options.on);
     const state = new TransactionAttempt(source, lease, options, startSite, attempt);
     const tx = new TransactionContext(state, undefined);
     const stopWatching = watchTransactionDuration(
