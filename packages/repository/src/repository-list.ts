@@ -1,3 +1,4 @@
+import type { ReadConsistency } from '@strata/pool';
 import type { Knex } from 'knex';
 import type { Model } from 'objection';
 import { applyWhere } from './apply-where.js';
@@ -20,6 +21,8 @@ export interface ListOptions<M extends Model> {
   limit?: number;
   /** Relations to load for every item, in one query per relation (not one per item). */
   with?: With;
+  /** Where to read; see `ReadOptions.on`. */
+  on?: ReadConsistency;
 }
 
 /** One page of `list()`. */
@@ -78,6 +81,8 @@ export class KeysetPages<M extends Model> {
       return { column: table.qualified(column), direction: key.direction, nullable: !described.notNull };
     });
     const query = table.query().select(`${table.name}.*`);
+    const reads = table.readsOn(options.on);
+    if (reads !== table.pool) query.transacting(reads.knex);
     columns.forEach((key, index) => {
       query.select(knex.raw('??::text as ??', [key.column, `${KEY_ALIAS}${index}`]));
     });
