@@ -37,3 +37,14 @@ export class ConflictingVersionsError extends StrataError {
     );
   }
 }
+
+/** The `X-Wal-Position` request header is not a WAL position the API returned. */
+export class InvalidWalPositionError extends StrataError {
+  constructor(options: { cause?: unknown } = {}) {
+    super(
+      'INVALID_WAL_POSITION',
+      'X-Wal-Position must be a WAL position exactly as a response returned it (e.g. 0/3000148), or absent.',
+      options,
+    );
+  }
+}

@@ -25,6 +25,7 @@ import { OrderRepository } from './order-repository.js';
 import { orderRoutes } from './order-routes.js';
 import { problemRoutes } from './problem-routes.js';
 import { PROBLEM_TYPES, problemTypeUri } from './problem-types.js';
+import { registerReadYourWrites } from './read-your-writes.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { UserRepository } from './user-repository.js';
 import { userRoutes } from './user-routes.js';
@@ -74,6 +75,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  registerReadYourWrites(app as unknown as FastifyInstance, pool);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
