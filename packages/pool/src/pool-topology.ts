@@ -61,6 +61,7 @@ export class PoolTopology {
   readonly #owner: TopologyOwner;
   readonly #replicas: ReplicaSet | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
+  #checking: Promise<void> | undefined;
 
   constructor(
     owner: TopologyOwner,
@@ -107,9 +108,17 @@ export class PoolTopology {
     }
   }
 
-  /** One round of checks: every replica probed, the primary's role read again. */
-  async check(): Promise<void> {
-    await Promise.all([this.#replicas?.check(), this.connector.recheck()]);
+  /** One round of checks: every replica probed, the primary's role read again (a round under way is shared). */
+  check(): Promise<void> {
+    this.#checking ??= Promise.all([this.#replicas?.check(), this.connector.recheck()]).then(
+      () => {
+        this.#checking = undefined;
+      },
+      () => {
+        this.#checking = undefined;
+      },
+    );
+    return this.#checking;
   }
 
   /** Probes the replicas once, so that reads can use them as soon as `ready()` returns. */

@@ -63,18 +63,16 @@ export class ReadRouter {
   readonly #primaryTarget: Target;
   // Used when no session is active: read-your-writes then covers the whole process's writes.
   readonly #processSession: ConsistencySession;
+  /** Whether reads can go anywhere but the primary (so writes must be tracked). A field: it is read on every release. */
+  readonly routes: boolean;
 
   constructor(primary: PrimaryPool, replicas: ReplicaSet | undefined, knexOptions: KnexOptions | undefined) {
     this.#primary = primary;
     this.#replicas = replicas;
+    this.routes = replicas !== undefined;
     this.#knexOptions = knexOptions;
     this.#primaryTarget = { pool: primary, member: undefined };
     this.#processSession = this.session({ consistency: 'replica' });
-  }
-
-  /** Whether reads can go anywhere but the primary (so writes must be tracked). */
-  get routes(): boolean {
-    return this.#replicas !== undefined;
   }
 
   session(options?: ConsistencySessionOptions): ConsistencySession {
