@@ -1,6 +1,9 @@
-import { type LocalPostgres, startPostgres } from '@strata/local-postgres';
-import { databaseUrl } from '@strata/local-postgres/test-database';
-import pg from 'pg';
+import {
+  databaseUrl,
+  startTestCluster,
+  type TestCluster,
+  withAdminConnection,
+} from '@strata/local-postgres/test-database';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WAL_POSITION_HEADER } from './read-your-writes.js';
 import { expectProblem, http } from './test-support/http.js';
@@ -8,21 +11,16 @@ import { startTestServer, type TestServer } from './test-support/test-server.js'
 
 // The API with a real streaming replica (DATABASE_REPLICA_URLS): GETs read from it, each client
 // reading its own writes through the X-Wal-Position header it sends back.
-let cluster: LocalPostgres;
+let cluster: TestCluster;
 let replicaServerUrl: string;
 let api: TestServer;
 let email = 0;
 
-async function onReplica<Row = Record<string, unknown>>(text: string, database?: string): Promise<Row[]> {
-  const url = database === undefined ? replicaServerUrl : databaseUrl(replicaServerUrl, database);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as Row[];
-  } finally {
-    await client.end();
-  }
-}
+const onReplica = <Row = Record<string, unknown>>(text: string, database?: string) =>
+  withAdminConnection(
+    async (client) => (await client.query(text)).rows as Row[],
+    database === undefined ? replicaServerUrl : databaseUrl(replicaServerUrl, database),
+  );
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check().catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -45,12 +43,7 @@ function client() {
 }
 
 beforeAll(async () => {
-  cluster = await startPostgres({
-    providers: ['embedded'],
-    replicas: 1,
-    settings: { synchronous_commit: 'on' },
-    log: false,
-  });
+  cluster = await startTestCluster(1);
   replicaServerUrl = (cluster.replicas[0] as { url: string }).url;
   api = await startTestServer('api_replicas', {
     cluster: { primaryUrl: cluster.connectionString, replicaUrls: [replicaServerUrl] },

@@ -9,4 +9,5 @@ export {
 } from './create-test-database.js';
 export { databaseUrl } from './database-url.js';
 export { dropDatabase } from './drop-database.js';
+export { startTestCluster, type TestCluster } from './test-cluster.js';
 export { NoTestServerError, testServerUrl } from './test-server-url.js';

@@ -1,5 +1,5 @@
 import { ConnectionError } from '@strata/errors';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createPool } from './create-pool.js';
 import { maxRoundsWithin } from './failover-backoff.js';
 import { NoMatchingServerError } from './no-matching-server-error.js';
@@ -55,7 +55,7 @@ function startWriters(pool: Pool, concurrency: number) {
   const errors: unknown[] = [];
   let recovered: { at: number; attempts: number } | undefined;
   const loops = Array.from({ length: concurrency }, async () => {
-    while (!stopped) {
+    while (!stopped && !pool.closed) {
       const id = next++;
       const startedAt = performance.now();
       try {
@@ -100,6 +100,35 @@ function startWriters(pool: Pool, concurrency: number) {
  */
 function attemptBound(hosts: number, elapsedMs: number): number {
   return MAX + hosts * (maxRoundsWithin(elapsedMs, backoff) + 1) + MAX;
+}
+
+/**
+ * Once the pool wrote on the new primary: 50 more writes, then what every failover must show —
+ * no acknowledged write missing there, only typed connection errors on the way, and connection
+ * attempts since the loss (`lost`) within `attemptBound`.
+ */
+async function expectResumedOn(
+  newPrimary: Server,
+  pool: Pool,
+  writers: ReturnType<typeof startWriters>,
+  lost: { at: number; attempts: number },
+): Promise<void> {
+  await writers.until(() => writers.recovered !== undefined);
+  const atRecovery = writers.acknowledged.length;
+  await writers.until(() => writers.acknowledged.length >= atRecovery + 50);
+  await writers.stop();
+
+  const stored = new Set(
+    (await sql<{ id: number }>(newPrimary.url, 'SELECT id FROM ledger')).map((row) => row.id),
+  );
+  expect(writers.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+  for (const error of writers.errors) expect(error).toBeInstanceOf(ConnectionError);
+  expect(pool.topology()).toMatchObject({
+    primary: { host: '127.0.0.1', port: newPrimary.port },
+    resolving: false,
+  });
+  const recovered = writers.recovered as { at: number; attempts: number };
+  expect(recovered.attempts - lost.attempts).toBeLessThanOrEqual(attemptBound(2, recovered.at - lost.at));
 }
 
 describe('choosing among several hosts', () => {
@@ -158,93 +187,66 @@ describe('choosing among several hosts', () => {
 });
 
 describe('failover', () => {
+  let cluster: ReplicaCluster;
+  let primary: Server;
+  let replica: Server;
+  let pool: Pool;
+
+  // A cluster per test: a failover uses it up.
+  beforeEach(async () => {
+    cluster = await startCluster(1);
+    primary = cluster.primary;
+    replica = cluster.replicas[0] as Server;
+    pool = failoverPool(multiHostUrl([primary, replica]));
+    await sql(primary.url, 'CREATE TABLE ledger (id int PRIMARY KEY)');
+  });
+
+  afterEach(async () => {
+    await pool?.close();
+    await cluster?.stop();
+  });
+
   test('clean switchover: writes resume on the promoted replica and no acknowledged write is lost', async () => {
-    const cluster = await startCluster(1);
-    const primary = cluster.primary;
-    const replica = cluster.replicas[0] as Server;
-    const pool = failoverPool(multiHostUrl([primary, replica]));
-    try {
-      await sql(primary.url, 'CREATE TABLE ledger (id int PRIMARY KEY)');
-      await pool.ready();
-      const writers = startWriters(pool, MAX);
-      await writers.until(() => writers.acknowledged.length >= 50);
+    await pool.ready();
+    const writers = startWriters(pool, MAX);
+    await writers.until(() => writers.acknowledged.length >= 50);
 
-      const switched = nextEvent(pool, 'primary', (event) => event.port === replica.port);
-      const attemptsBefore = pool.stats().connectAttempts;
-      const lostAt = performance.now();
-      await primary.stop({ mode: 'fast' });
-      writers.markOutage();
-      await replica.promote();
-      const [event] = await switched;
-      expect(event.previous).toEqual({ host: '127.0.0.1', port: primary.port });
-      const atSwitch = writers.acknowledged.length;
-      await writers.until(() => writers.acknowledged.length >= atSwitch + 50);
-      await writers.stop();
-
-      const stored = new Set(
-        (await sql<{ id: number }>(replica.url, 'SELECT id FROM ledger')).map((row) => row.id),
-      );
-      expect(writers.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
-      for (const error of writers.errors) expect(error).toBeInstanceOf(ConnectionError);
-      expect(pool.topology()).toMatchObject({ primary: { port: replica.port }, resolving: false });
-      const recovered = writers.recovered as { at: number; attempts: number };
-      expect(recovered.attempts - attemptsBefore).toBeLessThanOrEqual(attemptBound(2, recovered.at - lostAt));
-    } finally {
-      await pool.close();
-      await cluster.stop();
-    }
+    const switched = nextEvent(pool, 'primary', (event) => event.port === replica.port);
+    const lost = { at: performance.now(), attempts: pool.stats().connectAttempts };
+    await primary.stop({ mode: 'fast' });
+    writers.markOutage();
+    await replica.promote();
+    const [event] = await switched;
+    expect(event.previous).toEqual({ host: '127.0.0.1', port: primary.port });
+    await expectResumedOn(replica, pool, writers, lost);
   });
 
   test('crash: with the primary killed, the pool finds the promoted replica by itself; acknowledged writes survive', async () => {
-    const cluster = await startCluster(1);
-    const primary = cluster.primary;
-    const replica = cluster.replicas[0] as Server;
-    const pool = failoverPool(multiHostUrl([primary, replica]));
-    try {
-      await sql(primary.url, 'CREATE TABLE ledger (id int PRIMARY KEY)');
-      // Synchronous replication on the primary only: a commit is acknowledged once the replica
-      // has it, so a SIGKILL of the primary loses none. (The replica must not wait for a
-      // standby of its own once promoted.)
-      await sql(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
-      await sql(primary.url, 'SELECT pg_reload_conf()');
-      await eventually(
-        () => sql<{ sync_state: string }>(primary.url, 'SELECT sync_state FROM pg_stat_replication'),
-        (rows) => rows[0]?.sync_state === 'sync',
-      );
-      await pool.ready();
-      const writers = startWriters(pool, MAX);
-      await writers.until(() => writers.acknowledged.length >= 50);
+    // Synchronous replication on the primary only: a commit is acknowledged once the replica
+    // has it, so a SIGKILL of the primary loses none. (The replica must not wait for a
+    // standby of its own once promoted.)
+    await sql(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
+    await sql(primary.url, 'SELECT pg_reload_conf()');
+    await eventually(
+      () => sql<{ sync_state: string }>(primary.url, 'SELECT sync_state FROM pg_stat_replication'),
+      (rows) => rows[0]?.sync_state === 'sync',
+    );
+    await pool.ready();
+    const writers = startWriters(pool, MAX);
+    await writers.until(() => writers.acknowledged.length >= 50);
 
-      const attemptsBefore = pool.stats().connectAttempts;
-      const lostAt = performance.now();
-      await primary.kill();
-      writers.markOutage();
-      // While no host accepts writes, callers wait up to acquireTimeout, then get a typed error.
-      await eventually(
-        async () => pool.topology().resolving,
-        (resolving) => resolving,
-      );
-      expect(await pool.query('SELECT 1').catch((error: unknown) => error)).toBeInstanceOf(
-        NoMatchingServerError,
-      );
-
-      await replica.promote();
-      await writers.until(() => writers.recovered !== undefined);
-      const atRecovery = writers.acknowledged.length;
-      await writers.until(() => writers.acknowledged.length >= atRecovery + 50);
-      await writers.stop();
-
-      const stored = new Set(
-        (await sql<{ id: number }>(replica.url, 'SELECT id FROM ledger')).map((row) => row.id),
-      );
-      expect(writers.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
-      for (const error of writers.errors) expect(error).toBeInstanceOf(ConnectionError);
-      expect(pool.topology().primary).toEqual({ host: '127.0.0.1', port: replica.port });
-      const recovered = writers.recovered as { at: number; attempts: number };
-      expect(recovered.attempts - attemptsBefore).toBeLessThanOrEqual(attemptBound(2, recovered.at - lostAt));
-    } finally {
-      await pool.close();
-      await cluster.stop();
-    }
+    const lost = { at: performance.now(), attempts: pool.stats().connectAttempts };
+    await primary.kill();
+    writers.markOutage();
+    // While no host accepts writes, callers wait up to acquireTimeout, then get a typed error.
+    await eventually(
+      async () => pool.topology().resolving,
+      (resolving) => resolving,
+    );
+    expect(await pool.query('SELECT 1').catch((error: unknown) => error)).toBeInstanceOf(
+      NoMatchingServerError,
+    );
+    await replica.promote();
+    await expectResumedOn(replica, pool, writers, lost);
   });
 });

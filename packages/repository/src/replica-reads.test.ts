@@ -1,7 +1,10 @@
-import { type LocalPostgres, startPostgres } from '@strata/local-postgres';
+import {
+  startTestCluster,
+  type TestCluster,
+  withAdminConnection,
+} from '@strata/local-postgres/test-database';
 import { createPool, type Pool } from '@strata/pool';
 import { withTransaction } from '@strata/transactions';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRepository } from './create-repository.js';
 import type { Repository } from './repository.js';
@@ -9,22 +12,15 @@ import { Order, OrderItem, SCHEMA, User } from './test-support/fixtures.js';
 
 // Reads are told apart by what they see: with the replica's replay paused, a change made on
 // the primary is visible there only.
-let cluster: LocalPostgres;
+let cluster: TestCluster;
 let replicaUrl: string;
 let pool: Pool;
 let users: Repository<User>;
 let orders: Repository<Order>;
 let ada: User;
 
-async function onReplica(text: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: replicaUrl });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const onReplica = (text: string) =>
+  withAdminConnection(async (client) => (await client.query(text)).rows, replicaUrl);
 
 async function whilePaused(work: () => Promise<void>): Promise<void> {
   await onReplica('SELECT pg_wal_replay_pause()');
@@ -36,12 +32,7 @@ async function whilePaused(work: () => Promise<void>): Promise<void> {
 }
 
 beforeAll(async () => {
-  cluster = await startPostgres({
-    providers: ['embedded'],
-    replicas: 1,
-    settings: { synchronous_commit: 'on' },
-    log: false,
-  });
+  cluster = await startTestCluster(1);
   replicaUrl = (cluster.replicas[0] as { url: string }).url;
   pool = createPool(
     {

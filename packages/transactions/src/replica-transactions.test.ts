@@ -4,28 +4,24 @@ import {
   ReadWriteDuringRecoveryError,
   RecoveryConflictError,
 } from '@strata/errors';
-import { type LocalPostgres, startPostgres } from '@strata/local-postgres';
+import {
+  startTestCluster,
+  type TestCluster,
+  withAdminConnection,
+} from '@strata/local-postgres/test-database';
 import { createPool, type Pool } from '@strata/pool';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RetryInfo } from './transaction-options.js';
 import { withTransaction } from './with-transaction.js';
 
-let cluster: LocalPostgres;
+let cluster: TestCluster;
 let primaryUrl: string;
 let replicaUrl: string;
 let pool: Pool;
 const pools: Pool[] = [];
 
-async function sql<Row = Record<string, unknown>>(url: string, text: string): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as Row[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <Row = Record<string, unknown>>(url: string, text: string) =>
+  withAdminConnection(async (client) => (await client.query(text)).rows as Row[], url);
 
 function poolOf(connectionString: string, replicas: string[] = []): Pool {
   const created = createPool(
@@ -37,12 +33,7 @@ function poolOf(connectionString: string, replicas: string[] = []): Pool {
 }
 
 beforeAll(async () => {
-  cluster = await startPostgres({
-    providers: ['embedded'],
-    replicas: 1,
-    settings: { synchronous_commit: 'on' },
-    log: false,
-  });
+  cluster = await startTestCluster(1);
   primaryUrl = cluster.connectionString;
   replicaUrl = (cluster.replicas[0] as { url: string }).url;
   await sql(primaryUrl, 'CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)');

@@ -1,40 +1,20 @@
 import { on } from 'node:events';
-import { type LocalPostgres, type LocalPostgresServer, startPostgres } from '@strata/local-postgres';
-import pg from 'pg';
+import { withAdminConnection } from '@strata/local-postgres/test-database';
 import type { Pool, PoolEvents } from '../pool.js';
 
-/** A primary and its streaming replicas, for one test file. */
-export interface ReplicaCluster extends LocalPostgres {
-  readonly primary: LocalPostgresServer;
-}
-
-/**
- * Starts a primary with `replicas` real streaming replicas. `synchronous_commit` is on (the
- * throwaway default turns it off), so a commit the pool acknowledged survives a SIGKILL.
- */
-export async function startCluster(replicas = 1): Promise<ReplicaCluster> {
-  const cluster = await startPostgres({
-    providers: ['embedded'],
-    replicas,
-    settings: { synchronous_commit: 'on' },
-    log: false,
-  });
-  return cluster as ReplicaCluster;
-}
+// A primary with streaming replicas for a test file, as the pool's tests use it.
+export {
+  startTestCluster as startCluster,
+  type TestCluster as ReplicaCluster,
+} from '@strata/local-postgres/test-database';
 
 /** Runs one statement on a connection of its own: the test's view of a server, outside any pool. */
-export async function sql<Row = Record<string, unknown>>(
+export function sql<Row = Record<string, unknown>>(
   url: string,
   text: string,
   values: unknown[] = [],
 ): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as Row[];
-  } finally {
-    await client.end();
-  }
+  return withAdminConnection(async (client) => (await client.query(text, values)).rows as Row[], url);
 }
 
 /** Asks `read` again (every 20 ms) until `accept` likes its answer; the test's timeout bounds it. */
