@@ -12,6 +12,8 @@ export interface Measurement {
   value: number;
   /** Per-operation latencies in ms, when the work is made of operations (for p50/p99). */
   latenciesMs?: number[];
+  /** Operations that failed, for benchmarks that count them (reported, summed over rounds). */
+  errors?: number;
 }
 
 /**

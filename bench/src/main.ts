@@ -23,6 +23,9 @@ function formatRow(result: BenchmarkResult): string {
     `${value(result.subject_value)} vs ${value(result.baseline_value)} ${result.unit}`.padEnd(34),
     `ratio ${value(result.ratio)}x (${better})`.padEnd(34),
     result.p50_ms === null ? '' : `p50 ${value(result.p50_ms)} ms  p99 ${value(result.p99_ms)} ms`,
+    result.subject_errors === undefined && result.baseline_errors === undefined
+      ? ''
+      : ` errors ${result.subject_errors ?? '-'} vs ${result.baseline_errors ?? '-'}`,
   ].join(' ');
 }
 

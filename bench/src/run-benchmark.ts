@@ -15,6 +15,9 @@ export interface BenchmarkResult {
   p50_ms: number | null;
   p99_ms: number | null;
   rounds: number;
+  /** Failed operations over all rounds, for benchmarks that count them. */
+  subject_errors?: number;
+  baseline_errors?: number;
   skipped?: string;
   measured_at: string;
 }
@@ -70,6 +73,12 @@ export async function runBenchmark(
   }
   const ratios = subjects.map((subject, index) => subject.value / (baselines[index] as Measurement).value);
   const latencies = subjects.flatMap((subject) => subject.latenciesMs ?? []);
+  const errorsOf = (measurements: Measurement[]) =>
+    measurements.some((measurement) => measurement.errors !== undefined)
+      ? measurements.reduce((sum, measurement) => sum + (measurement.errors ?? 0), 0)
+      : undefined;
+  const subjectErrors = errorsOf(subjects);
+  const baselineErrors = errorsOf(baselines);
   return {
     ...base,
     subject_value: round(median(subjects.map((s) => s.value))),
@@ -78,5 +87,7 @@ export async function runBenchmark(
     p50_ms: latencies.length ? round(quantile(latencies, 0.5)) : null,
     p99_ms: latencies.length ? round(quantile(latencies, 0.99)) : null,
     rounds,
+    ...(subjectErrors !== undefined && { subject_errors: subjectErrors }),
+    ...(baselineErrors !== undefined && { baseline_errors: baselineErrors }),
   };
 }

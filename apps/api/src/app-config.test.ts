@@ -61,4 +61,14 @@ describe('loadAppConfig', () => {
     expect(message).toMatch(/PORT \(port\): must be 0 to 65535/);
     expect(message).not.toMatch(/Hunter2|70000|sometimes|short/);
   });
+
+  test('NODE_ENV=production requires STRATA_API_CURSOR_SECRET, naming it', () => {
+    expect(() => loadAppConfig({ NODE_ENV: 'production' })).toThrow(
+      /STRATA_API_CURSOR_SECRET \(cursorSecret\): is required when NODE_ENV=production/,
+    );
+    expect(
+      loadAppConfig({ NODE_ENV: 'production', STRATA_API_CURSOR_SECRET: 'a-secret-of-enough-length' }),
+    ).toMatchObject({ nodeEnv: 'production', cursorSecret: 'a-secret-of-enough-length' });
+    expect(loadAppConfig({ NODE_ENV: 'development' }).cursorSecret).toBeUndefined();
+  });
 });

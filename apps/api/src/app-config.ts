@@ -15,49 +15,76 @@ const flag = z.stringbool({ error: 'must be true or false' });
  * The API's configuration, read from the environment. Every default lives here; the pool
  * reads its own `STRATA_POOL_*` variables (see @strata/pool).
  */
-export const appConfigSchema = z.object({
-  /** HOST: the address to listen on. Loopback by default: nothing is exposed by accident. */
-  host: z.string().min(1).default('127.0.0.1'),
-  /** PORT: 0 picks a free port. */
-  port: z.coerce
-    .number({ message: 'must be a port number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 to 65535')
-    .max(65_535, 'must be 0 to 65535')
-    .default(3000),
-  /** DATABASE_URL: the PostgreSQL server to use; without it an embedded PostgreSQL 16 is started. */
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
-  /** STRATA_API_DATA_DIR: where the embedded server keeps its data between runs. */
-  dataDir: z
-    .string()
-    .min(1)
-    .default(path.join(PACKAGE_ROOT, '.strata', 'postgres')),
-  /**
-   * STRATA_API_MIGRATE: apply pending pre-deploy migrations (expand, backfill, validate) on
-   * start. Turn it off where migrations run as their own deploy step; /health/ready then
-   * reports not ready until they have run.
-   */
-  migrate: flag.default(true),
-  /** LOG_LEVEL */
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /**
-   * LOG_FORMAT: `pretty` (readable, coloured lines), `json` (one JSON object per line), or
-   * `auto`: pretty when standard output is a terminal, JSON otherwise (files, pipes, log
-   * collectors).
-   */
-  logFormat: z.enum(['auto', 'pretty', 'json']).default('auto'),
-  /** STRATA_API_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight requests, then for the pool. */
-  shutdownTimeoutMs: z.coerce
-    .number({ message: 'must be a number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(0, 'must be 0 or more')
-    .default(10_000),
-  /** STRATA_API_CURSOR_SECRET: signs pagination cursors (HMAC), so clients cannot forge them. */
-  cursorSecret: z.string().min(16, 'must be at least 16 characters').optional(),
-});
+export const appConfigSchema = z
+  .object({
+    /** HOST: the address to listen on. Loopback by default: nothing is exposed by accident. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** PORT: 0 picks a free port. */
+    port: z.coerce
+      .number({ message: 'must be a port number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 to 65535')
+      .max(65_535, 'must be 0 to 65535')
+      .default(3000),
+    /** DATABASE_URL: the PostgreSQL server to use; without it an embedded PostgreSQL 16 is started. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /**
+     * STRATA_MIGRATION_DATABASE_URL: a direct URL to PostgreSQL for the migrator, when DATABASE_URL
+     * goes through PgBouncer in transaction mode (the migrator's session advisory lock needs a
+     * session of its own). The migrator then gets a small pool of its own on it.
+     */
+    migrationUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** STRATA_API_DATA_DIR: where the embedded server keeps its data between runs. */
+    dataDir: z
+      .string()
+      .min(1)
+      .default(path.join(PACKAGE_ROOT, '.strata', 'postgres')),
+    /**
+     * STRATA_API_MIGRATE: apply pending pre-deploy migrations (expand, backfill, validate) on
+     * start. Turn it off where migrations run as their own deploy step; /health/ready then
+     * reports not ready until they have run.
+     */
+    migrate: flag.default(true),
+    /** LOG_LEVEL */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * LOG_FORMAT: `pretty` (readable, coloured lines), `json` (one JSON object per line), or
+     * `auto`: pretty when standard output is a terminal, JSON otherwise (files, pipes, log
+     * collectors).
+     */
+    logFormat: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    /** STRATA_API_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight requests, then for the pool. */
+    shutdownTimeoutMs: z.coerce
+      .number({ message: 'must be a number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(0, 'must be 0 or more')
+      .default(10_000),
+    /**
+     * STRATA_API_CURSOR_SECRET: signs pagination cursors (HMAC), so clients cannot forge them.
+     * Without it they are signed with a random key of the process (see @strata/repository):
+     * unforgeable, but not accepted after a restart or by another instance. Required when
+     * NODE_ENV=production.
+     */
+    cursorSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** NODE_ENV: `production` makes STRATA_API_CURSOR_SECRET required. */
+    nodeEnv: z.string().optional(),
+  })
+  .superRefine((config, context) => {
+    if (config.nodeEnv === 'production' && config.cursorSecret === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['cursorSecret'],
+        message:
+          'is required when NODE_ENV=production: behind a restart or a second instance, cursors signed with a per-process key stop working',
+      });
+    }
+  });
 
 /** The resolved configuration. */
 export type AppConfig = z.output<typeof appConfigSchema>;
@@ -71,12 +98,14 @@ const ENVIRONMENT_VARIABLES: Record<keyof AppConfig, string> = {
   host: 'HOST',
   port: 'PORT',
   databaseUrl: 'DATABASE_URL',
+  migrationUrl: 'STRATA_MIGRATION_DATABASE_URL',
   dataDir: 'STRATA_API_DATA_DIR',
   migrate: 'STRATA_API_MIGRATE',
   logLevel: 'LOG_LEVEL',
   logFormat: 'LOG_FORMAT',
   shutdownTimeoutMs: 'STRATA_API_SHUTDOWN_TIMEOUT_MS',
   cursorSecret: 'STRATA_API_CURSOR_SECRET',
+  nodeEnv: 'NODE_ENV',
 };
 
 /**

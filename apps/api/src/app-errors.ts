@@ -48,3 +48,39 @@ export class InvalidWalPositionError extends StrataError {
     );
   }
 }
+
+/**
+ * A request the API does not read as sent: a body with a Content-Encoding or a charset other
+ * than UTF-8 (415), or an HTTP/1.1 request without a Host header (400).
+ */
+export class UnreadableRequestError extends StrataError {
+  constructor(
+    code: 'UNSUPPORTED_CONTENT_ENCODING' | 'UNSUPPORTED_CHARSET' | 'HOST_REQUIRED',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** A place in the request holding text the API will not store: a NUL, or not well-formed Unicode. */
+export interface MalformedText {
+  in: 'body' | 'query';
+  field: string;
+  detail: string;
+}
+
+/**
+ * Strings in the body or query that PostgreSQL would refuse (a NUL) or silently change (an
+ * unpaired surrogate, or bytes that were not UTF-8): rejected before validation, every one named.
+ */
+export class MalformedTextError extends StrataError {
+  readonly fields: readonly MalformedText[];
+
+  constructor(fields: readonly MalformedText[]) {
+    super(
+      'MALFORMED_TEXT',
+      `${fields.length} field(s) hold text that cannot be stored as sent (a NUL character, or text that is not well-formed UTF-8).`,
+    );
+    this.fields = fields;
+  }
+}

@@ -28,14 +28,19 @@ export const idOutputSchema = z.string().meta({
 /** `/…/:id` path parameters. */
 export const idParamsSchema = z.strictObject({ id: idSchema });
 
-/** `limit` of a paged list. */
-export const limitSchema = z.coerce
-  .number({ message: 'must be a whole number from 1 to 100' })
-  .int('must be a whole number from 1 to 100')
-  .min(1, 'must be a whole number from 1 to 100')
-  .max(100, 'must be a whole number from 1 to 100')
+const LIMIT_RULE = 'must be a whole number from 1 to 100, in decimal digits (e.g. 20)';
+
+/**
+ * `limit` of a paged list: decimal digits only. Number() would also take `0x64`, `1e2`,
+ * `100.0`, `+5`, ` 5` and the empty string; a strict API answers those with a 400.
+ */
+export const limitSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,2}$/, { message: LIMIT_RULE, abort: true })
+  .transform(Number)
+  .pipe(z.int().min(1, LIMIT_RULE).max(100, LIMIT_RULE))
   .default(20)
-  .meta({ description: 'Page size (1 to 100)' });
+  .meta({ description: 'Page size (1 to 100), in decimal digits', example: '20' });
 
 /** `after`: the `nextCursor` of the previous page. */
 export const cursorSchema = z

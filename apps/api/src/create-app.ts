@@ -2,34 +2,29 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Migrator } from '@strata/migrate';
 import type { Pool } from '@strata/pool';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
   createJsonSchemaTransform,
-  hasZodFastifySchemaValidationErrors,
   jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { createAppMetrics } from './app-metrics.js';
-import type { Problem } from './common-schemas.js';
 import type { AppLogger } from './create-logger.js';
-import { errorToProblem, type ProblemAnswer } from './error-to-problem.js';
 import { healthRoutes } from './health-routes.js';
+import { answerClientError, answerConnect, answerUnmetExpectation } from './http-framing-errors.js';
+import { useStrictJsonBodies } from './json-body-parser.js';
 import { OrderRepository } from './order-repository.js';
 import { orderRoutes } from './order-routes.js';
+import { handleRequestError, handleUnknownRoute } from './problem-reply.js';
 import { problemRoutes } from './problem-routes.js';
-import { PROBLEM_TYPES, problemTypeUri } from './problem-types.js';
 import { registerReadYourWrites } from './read-your-writes.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
+import { nameServerSpan } from './server-span.js';
+import { useStrictRequests } from './strict-requests.js';
 import { UserRepository } from './user-repository.js';
 import { userRoutes } from './user-routes.js';
-import { validationFieldErrors } from './validation-problem.js';
 
 /** What the app is built from; everything with a lifecycle (pool, server) belongs to the caller. */
 export interface CreateAppOptions {
@@ -37,18 +32,22 @@ export interface CreateAppOptions {
   /** Readiness asks it whether pre-deploy migrations are pending. */
   migrator: Pick<Migrator, 'status'>;
   logger: AppLogger;
-  /** Signs pagination cursors; see STRATA_API_CURSOR_SECRET. */
+  /**
+   * Signs pagination cursors; see STRATA_API_CURSOR_SECRET. Without it, the repositories sign
+   * them with a random key of this process (and a line of the log says so).
+   */
   cursorSecret?: string | undefined;
 }
 
 const DOCS_PREFIX = '/docs';
-const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 /**
  * Builds the Fastify app: zod schemas as the single source of request validation, response
- * serialization and the OpenAPI document (`/docs`, `/docs/json`); every error as an RFC 9457
- * problem; a request id on every log line and response; Prometheus metrics. It does not
- * listen; `startServer` does, and owns the pool and the database.
+ * serialization and the OpenAPI document (`/docs`, `/docs/json`); strict parsing (UTF-8 JSON
+ * only, no unknown query parameters, no text the database would refuse or change); every
+ * error as an RFC 9457 problem, down to HTTP messages Node's parser rejects; a request id on
+ * every log line and response; Prometheus metrics. It does not listen; `startServer` does,
+ * and owns the pool and the database.
  */
 export async function createApp(options: CreateAppOptions): Promise<FastifyInstance> {
   const { pool, migrator, logger } = options;
@@ -63,18 +62,30 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     bodyLimit: 1024 * 1024,
+    // Node answers a missing Host with a bare 400 of its own; the strict request rules
+    // answer it with a problem instead.
+    http: { requireHostHeader: false },
+    // A URL that does not decode, a path segment over maxParamLength (100).
+    frameworkErrors: handleRequestError,
+    // What Node's HTTP parser rejects (framing, headers over 16 KiB, timeouts).
+    clientErrorHandler: (error, socket) => answerClientError(logger, error, socket),
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.on('checkExpectation', answerUnmetExpectation);
+  app.server.on('connect', answerConnect);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  // JSON only: a text/plain body is a 415, not a string that fails validation.
-  app.removeContentTypeParser('text/plain');
+  // UTF-8 JSON only: a text/plain body is a 415, not a string that fails validation.
+  useStrictJsonBodies(app);
 
   const metrics = createAppMetrics(pool);
   // Callback-style hooks: they run on every request, and skip a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    nameServerSpan(request.method, request.routeOptions.url);
     done();
   });
+  // After the request id hook: a request these rules reject still carries its id.
+  useStrictRequests(app, { exemptPrefix: DOCS_PREFIX });
   registerReadYourWrites(app as unknown as FastifyInstance, pool);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -82,35 +93,8 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     done();
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const validation = hasZodFastifySchemaValidationErrors(error);
-    const answer: ProblemAnswer = validation
-      ? {
-          slug: 'validation-error',
-          detail: 'The request has invalid fields; see errors.',
-          errors: validationFieldErrors(request, error.validationContext),
-          serverFault: false,
-        }
-      : errorToProblem(error);
-    const status = PROBLEM_TYPES[answer.slug].status;
-    if (answer.serverFault) {
-      request.log.error({ err: error }, 'request failed');
-    } else if (status >= 500) {
-      request.log.warn({ code: (error as { code?: unknown }).code, reason: error.message }, answer.detail);
-    } else {
-      request.log.info({ code: (error as { code?: unknown }).code ?? answer.slug }, 'request rejected');
-    }
-    if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
-    return sendProblem(reply, request, answer);
-  });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, {
-      slug: 'not-found',
-      detail: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
-      serverFault: false,
-    }),
-  );
+  app.setErrorHandler(handleRequestError);
+  app.setNotFoundHandler(handleUnknownRoute);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -135,6 +119,11 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 
+  if (options.cursorSecret === undefined) {
+    logger.info(
+      'STRATA_API_CURSOR_SECRET is not set: pagination cursors are signed with a random key made for this process, so they stop working after a restart and on other instances',
+    );
+  }
   const users = new UserRepository(pool, { cursorSecret: options.cursorSecret });
   const orders = new OrderRepository(pool, { cursorSecret: options.cursorSecret });
   await app.register(userRoutes, { users, orders });
@@ -148,30 +137,4 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   return app as unknown as FastifyInstance;
-}
-
-function sendProblem(
-  reply: {
-    code(status: number): unknown;
-    type(contentType: string): unknown;
-    send(payload: string): unknown;
-  },
-  request: { id: string; url: string },
-  answer: ProblemAnswer,
-) {
-  const kind = PROBLEM_TYPES[answer.slug];
-  const problem: Problem = {
-    type: problemTypeUri(answer.slug),
-    title: kind.title,
-    status: kind.status,
-    detail: answer.detail,
-    instance: request.url.split('?')[0],
-    requestId: request.id,
-    ...(answer.errors && answer.errors.length > 0 ? { errors: answer.errors } : {}),
-  };
-  reply.code(kind.status);
-  reply.type(PROBLEM_CONTENT_TYPE);
-  // A string, not an object: the route's response schemas describe success bodies, and a
-  // problem must go out even from routes (or stages) that have none.
-  return reply.send(JSON.stringify(problem));
 }

@@ -60,9 +60,15 @@ describe('requests that cannot be read are 4xx problems, never 500', () => {
     expectProblem(response, 413, 'payload-too-large');
   });
 
-  test('an unknown route or method is a 404 problem', async () => {
-    expect(expectProblem(await call('GET', '/nowhere?x=1'), 404, 'not-found').instance).toBe('/nowhere');
+  test('an unknown route or method is a 404 problem that does not echo the URL', async () => {
+    const unknown = await call('GET', '/nowhere-<b>x</b>?x=1');
+    expect(expectProblem(unknown, 404, 'not-found').instance).toBeUndefined();
+    expect(unknown.text).not.toMatch(/nowhere|<b>/);
     expectProblem(await call('PUT', '/users/1', { json: {} }), 404, 'not-found');
+    // A routed request's problem names its path.
+    expect(expectProblem(await call('GET', '/users/123456'), 404, 'not-found').instance).toBe(
+      '/users/123456',
+    );
   });
 });
 

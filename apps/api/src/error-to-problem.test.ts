@@ -1,6 +1,6 @@
 import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import { PoolTimeoutError } from '@strata/pool';
-import { NotFoundError } from '@strata/repository';
+import { InvalidCursorError, InvalidQueryError, InvalidTextError, NotFoundError } from '@strata/repository';
 import { OptimisticLockError, TransactionRetriesExhaustedError } from '@strata/transactions';
 import { describe, expect, test } from 'vitest';
 import { UnknownReferenceError } from './app-errors.js';
@@ -60,6 +60,26 @@ describe('errorToProblem', () => {
       serverFault: false,
     });
     expect(JSON.stringify([known, unknown])).not.toContain('ann@example.com');
+  });
+
+  test('hostile input that reached the repository or the database is a 4xx, never a 500', () => {
+    expect(errorToProblem(new InvalidCursorError('its value for "id" is not a int8 value'))).toMatchObject({
+      slug: 'invalid-cursor',
+      errors: [{ in: 'query', field: 'after' }],
+    });
+    expect(errorToProblem(new InvalidQueryError('where.email', 'a value contains NUL'))).toMatchObject({
+      slug: 'bad-request',
+      errors: [{ in: 'query', field: 'email' }],
+    });
+    const text = new InvalidTextError('User', 'name', 'name', { path: [], reason: 'nul' });
+    expect(errorToProblem(text)).toMatchObject({
+      slug: 'validation-error',
+      errors: [{ in: 'body', field: 'name' }],
+    });
+    const nul = mapDatabaseError(
+      Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+    );
+    expect(errorToProblem(nul)).toMatchObject({ slug: 'bad-request', serverFault: false });
   });
 
   test('anything unknown is a 500 whose detail says nothing about the error', () => {

@@ -18,6 +18,8 @@ interface ErrorFields {
   constraint?: unknown;
   field?: unknown;
   statusCode?: unknown;
+  option?: unknown;
+  fields?: unknown;
 }
 
 /** Unique constraints the API knows, by name: which request field they guard. */
@@ -92,12 +94,66 @@ export function errorToProblem(error: unknown): ProblemAnswer {
         ],
         serverFault: false,
       };
-    case 'INVALID_CURSOR':
+    case 'INVALID_CURSOR': // @strata/repository InvalidCursorError, whatever was wrong with it
       return {
-        slug: 'bad-request',
+        slug: 'invalid-cursor',
         detail:
           'The cursor is not valid: pass back a nextCursor exactly as it was returned, with the same sort.',
         errors: [{ in: 'query', field: 'after', detail: 'is not a cursor this list returned' }],
+        serverFault: false,
+      };
+    case 'INVALID_QUERY': {
+      // @strata/repository InvalidQueryError: the schemas should have caught it, but it is
+      // about the request's parameters, not a fault of ours.
+      const option = typeof fields.option === 'string' ? fields.option.replace(/^where\./, '') : 'query';
+      return {
+        slug: 'bad-request',
+        detail: 'A query parameter is not valid.',
+        errors: [{ in: 'query', field: option, detail: 'is not valid here' }],
+        serverFault: false,
+      };
+    }
+    case 'MALFORMED_TEXT': // the API's MalformedTextError: every field named
+      return {
+        slug: 'validation-error',
+        detail: 'The request has text that cannot be stored as sent; see errors.',
+        errors: Array.isArray(fields.fields) ? (fields.fields as FieldError[]) : [],
+        serverFault: false,
+      };
+    case 'INVALID_TEXT': // @strata/repository InvalidTextError: caught before it was sent
+      return {
+        slug: 'validation-error',
+        detail: 'The request has text that cannot be stored as sent; see errors.',
+        errors: [
+          {
+            in: 'body',
+            field: String(fields.field),
+            detail: 'must not contain a NUL character and must be well-formed Unicode',
+          },
+        ],
+        serverFault: false,
+      };
+    case 'UNSUPPORTED_CHARACTER': // @strata/errors: PostgreSQL refused a character
+      return {
+        slug: 'bad-request',
+        detail: 'A text value holds a character that cannot be stored (such as NUL).',
+        serverFault: false,
+      };
+    case 'UNSUPPORTED_CONTENT_ENCODING':
+    case 'UNSUPPORTED_CHARSET':
+      return { slug: 'unsupported-media-type', detail: message, serverFault: false };
+    case 'HOST_REQUIRED':
+      return { slug: 'bad-request', detail: message, serverFault: false };
+    case 'FST_ERR_BAD_URL':
+      return {
+        slug: 'bad-request',
+        detail: 'The URL is not valid: a percent-encoded sequence does not decode to UTF-8 text.',
+        serverFault: false,
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        slug: 'uri-too-long',
+        detail: 'A path segment is longer than 100 characters.',
         serverFault: false,
       };
     case 'CHECK_VIOLATION':
@@ -159,7 +215,7 @@ export function errorToProblem(error: unknown): ProblemAnswer {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         slug: 'unsupported-media-type',
-        detail: 'Send the body as JSON with Content-Type: application/json.',
+        detail: 'Send the body as JSON with Content-Type: application/json (UTF-8).',
         serverFault: false,
       };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

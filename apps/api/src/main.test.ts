@@ -1,95 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { testServerUrl } from '@strata/local-postgres/test-database';
+import { createTestDatabase, testServerUrl } from '@strata/local-postgres/test-database';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PACKAGE_ROOT } from './app-config.js';
 import type { OrderResponse } from './order-schemas.js';
+import { ApiProcess, assertBuildIsFresh, parseLogLine } from './test-support/api-process.js';
 import { http } from './test-support/http.js';
+import { type CollectedSpan, OtlpCollector } from './test-support/otlp-collector.js';
 import type { UserResponse } from './user-schemas.js';
-
-const MAIN = path.join(PACKAGE_ROOT, 'dist', 'main.js');
-
-/** The real entry point, `node dist/main.js`, as `pnpm start` runs it. */
-class ApiProcess {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  #waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
-
-  constructor(
-    environment: Record<string, string>,
-    command: string[] = [process.execPath, '--enable-source-maps', MAIN],
-  ) {
-    const [program = process.execPath, ...args] = command;
-    this.child = spawn(program, args, {
-      cwd: PACKAGE_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      let rest = '';
-      stream?.setEncoding('utf8').on('data', (chunk: string) => {
-        const parts = (rest + chunk).split('\n');
-        rest = parts.pop() ?? '';
-        for (const line of parts) this.#add(line);
-      });
-    }
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    // Output keeps coming while any process holding the pipes (e.g. the API under pnpm) lives.
-    this.outputClosed = new Promise((resolve) => this.child.stdout?.once('close', resolve));
-  }
-
-  readonly outputClosed: Promise<unknown>;
-
-  #add(line: string): void {
-    this.lines.push(line);
-    for (const waiter of [...this.#waiters]) {
-      if (waiter.match(line)) {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  }
-
-  /**
-   * The first log line (seen or to come) whose message is `message` (and, when given, whose
-   * request id is `requestId`); rejects if the process exits first.
-   */
-  waitForMessage(message: RegExp, requestId?: string): Promise<Record<string, unknown>> {
-    const match = (line: string) => {
-      const parsed = parse(line);
-      return (
-        message.test(String(parsed?.msg ?? '')) &&
-        (requestId === undefined || parsed?.requestId === requestId)
-      );
-    };
-    const seen = this.lines.find(match);
-    if (seen) return Promise.resolve(parse(seen) ?? {});
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ match, resolve: (line) => resolve(parse(line) ?? {}) });
-      void this.exited.then((code) =>
-        reject(
-          new Error(`dist/main.js exited (${code}) before logging ${message}:\n${this.lines.join('\n')}`),
-        ),
-      );
-    });
-  }
-
-  /** Starts and waits for "listening"; returns the API's URL. */
-  async listening(): Promise<string> {
-    const line = await this.waitForMessage(/^Strata API listening/);
-    return String(line.url);
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    this.child.kill(signal);
-    return this.exited;
-  }
-}
 
 /** pnpm as this test run was started with it (`npm_execpath`), else the one on PATH. */
 function pnpmCommand(): string[] {
@@ -97,26 +17,10 @@ function pnpmCommand(): string[] {
   return /pnpm\.(c?js|mjs)$/.test(execPath) ? [process.execPath, execPath] : ['pnpm'];
 }
 
-function parse(line: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
 let directory: string;
 
 beforeAll(async () => {
-  // The test runs the build: it must be the build of this source.
-  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
-  const sources = readdirSync(path.join(PACKAGE_ROOT, 'src')).filter(
-    (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
-  );
-  const newest = Math.max(...sources.map((file) => statSync(path.join(PACKAGE_ROOT, 'src', file)).mtimeMs));
-  if (built < newest) {
-    throw new Error(`${MAIN} is missing or older than src/: run \`pnpm build\` in apps/api first.`);
-  }
+  assertBuildIsFresh();
   directory = await mkdtemp(path.join(os.tmpdir(), 'strata-api-main-'));
   // As root, PostgreSQL runs as the "postgres" user, which must be able to enter the folder.
   await chmod(directory, 0o755);
@@ -146,7 +50,9 @@ describe('pnpm start (dist/main.js) with embedded PostgreSQL', () => {
     expect(placed.status).toBe(201);
 
     expect(await first.stop('SIGTERM'), first.lines.join('\n')).toBe(0);
-    const shutdown = first.lines.map((line) => parse(line)?.msg).filter((msg) => typeof msg === 'string');
+    const shutdown = first.lines
+      .map((line) => parseLogLine(line)?.msg)
+      .filter((msg) => typeof msg === 'string');
     expect(shutdown.slice(-5), first.lines.join('\n')).toEqual([
       'shutdown requested',
       'shutting down: draining HTTP requests',
@@ -230,12 +136,12 @@ describe('pnpm start signalled at its outermost process only', () => {
     await api.exited;
     // pnpm is gone; the API notices, shuts down cleanly and closes the output pipes it shares.
     await api.outputClosed;
-    const stop = api.lines.map(parse).find((line) => line?.msg === 'shutdown requested');
+    const stop = api.lines.map(parseLogLine).find((line) => line?.msg === 'shutdown requested');
     // pnpm takes its script's shell with it; whichever is seen gone first is named.
     expect(stop?.launcher, api.lines.join('\n')).toMatch(
       /pnpm|sh -c node --enable-source-maps dist\/main\.js/,
     );
-    expect(api.lines.map((line) => parse(line)?.msg)).toContain('stopped');
+    expect(api.lines.map((line) => parseLogLine(line)?.msg)).toContain('stopped');
     expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
   }, 120_000);
 });
@@ -247,7 +153,7 @@ describe('pnpm start with a bad configuration', () => {
     url.password = 'Wrong-Secret-Value-42';
     const api = new ApiProcess({ DATABASE_URL: url.toString(), PORT: '0' });
     expect(await api.exited).toBe(1);
-    const fatal = api.lines.map(parse).find((line) => line?.level === 60);
+    const fatal = api.lines.map(parseLogLine).find((line) => line?.level === 60);
     expect(fatal).toMatchObject({ msg: 'the API could not start', err: { message: expect.any(String) } });
     const output = api.lines.join('\n');
     expect(output).toMatch(/password authentication failed/);
@@ -269,4 +175,94 @@ describe('pnpm start with a bad configuration', () => {
     expect(output).toMatch(/DATABASE_URL \(databaseUrl\): must be a postgres:\/\/ or postgresql:\/\/ URL/);
     expect(output).not.toContain('Secret-Value-7');
   }, 60_000);
+});
+
+describe('pnpm start with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
+  test('exports the trace of POST /orders: the HTTP span, its transaction, the statements; and pool metrics', async () => {
+    const collector = await OtlpCollector.start();
+    const database = await createTestDatabase({ prefix: 'api_otel' });
+    try {
+      const api = new ApiProcess({
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: database.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_METRIC_EXPORT_INTERVAL: '200',
+      });
+      const url = await api.listening();
+      const created = await http(url, 'POST', '/users', { json: { email: 'traced@example.com', name: 'T' } });
+      const user = created.body as UserResponse;
+      const placed = await http(url, 'POST', '/orders', {
+        json: { userId: user.id, items: [{ productId: '7', qty: 2 }] },
+      });
+      expect(placed.status, placed.text).toBe(201);
+      // Metrics are exported periodically while the pool is open (a closed pool reports none).
+      for (
+        let waited = 0;
+        !collector.metricNames.has('db.client.connection.count') && waited < 10_000;
+        waited += 50
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // SIGTERM shuts the SDK down, which exports what it still holds.
+      expect(await api.stop('SIGTERM'), api.lines.join('\n')).toBe(0);
+
+      expect([...collector.serviceNames]).toEqual(['strata-api']);
+      const one = (spans: CollectedSpan[], name: string) => {
+        const found = spans.filter((span) => span.name === name);
+        expect(
+          found.map((span) => span.name),
+          collector.spans.map((span) => span.name).join(', '),
+        ).toEqual([name]);
+        return found[0] as CollectedSpan;
+      };
+      const request = one(collector.spans, 'POST /orders');
+      expect(request.kind).toBe(2); // SERVER
+      expect(request.attributes['http.route']).toBe('/orders');
+      const transaction = one(collector.childrenOf(request), 'transaction');
+      expect(transaction.attributes).toMatchObject({
+        'db.system.name': 'postgresql',
+        'db.namespace': database.name,
+        'strata.transaction.attempts': 1,
+        'strata.transaction.outcome': 'committed',
+      });
+      const attempt = one(collector.childrenOf(transaction), 'transaction.attempt');
+      expect(collector.childrenOf(attempt).map((span) => span.name)).toEqual([
+        'BEGIN',
+        'repository.create',
+        'repository.createMany',
+        'repository.getById',
+        'COMMIT',
+      ]);
+      const statements = collector.descendantsOf(attempt).filter((span) => span.kind === 3); // CLIENT
+      const names = statements.map((span) => span.name);
+      expect(names[0]).toBe('BEGIN');
+      expect(names.at(-1)).toBe('COMMIT');
+      expect(names).toEqual(expect.arrayContaining(['INSERT orders', 'INSERT order_items', 'SELECT orders']));
+      const insert = one(statements, 'INSERT order_items');
+      expect(insert.attributes['db.query.text']).toMatch(
+        /^insert into "order_items" \(.*\) values \(\?(, \?)*\)/,
+      );
+      for (const statement of statements) {
+        expect(statement.scope).toBe('@strata/pool');
+        expect(statement.attributes['db.query.text']).not.toContain('traced@example.com');
+      }
+      // Startup migrations were traced too, and the pool's metrics were exported.
+      expect(collector.spans.map((span) => span.name)).toContain('migrate.up');
+      expect([...collector.metricNames]).toEqual(
+        expect.arrayContaining([
+          'db.client.connection.count',
+          'db.client.connection.max',
+          'db.client.connection.pending_requests',
+          'db.client.connection.wait_time',
+          'db.client.connection.use_time',
+          'db.client.connection.create_time',
+        ]),
+      );
+    } finally {
+      await collector.close();
+      await database.drop();
+    }
+  });
 });

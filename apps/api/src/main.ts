@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // `pnpm start`: runs the API until SIGTERM or SIGINT, or until the package manager that
 // started it exits, then shuts down cleanly (drain HTTP, close the pool, stop the embedded
-// PostgreSQL) and exits 0.
+// PostgreSQL, flush telemetry) and exits 0.
 import { InvalidConfigError } from '@strata/errors';
-import { type RunningServer, startServer } from './start-server.js';
+import type { RunningServer } from './start-server.js';
+import { startTelemetry } from './start-telemetry.js';
 import { watchLauncher } from './watch-launcher.js';
+
+// Before the server's modules load: the HTTP instrumentation must see node:http required.
+// Without OTEL_* settings nothing is loaded here.
+const telemetry = await startTelemetry(process.env);
+const { startServer } = await import('./start-server.js');
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
@@ -22,6 +28,9 @@ async function shutDown(): Promise<void> {
     server.logger.error({ err: error }, 'shutdown failed');
     process.exitCode = 1;
   }
+  await telemetry?.shutdown().catch((error: unknown) => {
+    server?.logger.warn({ err: error }, 'exporting the last telemetry failed');
+  });
 }
 
 function onSignal(signal: NodeJS.Signals): void {

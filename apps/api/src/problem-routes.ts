@@ -12,7 +12,9 @@ export const problemRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['problems'],
         summary: 'Describe a kind of problem (the `type` of an error response)',
-        params: z.strictObject({ slug: z.string().max(64) }),
+        params: z.strictObject({
+          slug: z.string().regex(/^[a-z-]{1,64}$/, 'must be a problem type name, e.g. "not-found"'),
+        }),
         response: {
           200: z.object({ type: z.string(), status: z.int(), title: z.string(), description: z.string() }),
           404: problemResponse('No such problem type'),

@@ -12,7 +12,14 @@ export const PROBLEM_TYPES = {
   'bad-request': {
     status: 400,
     title: 'Bad Request',
-    description: 'The request cannot be read: malformed JSON, an empty JSON body, a bad cursor, or similar.',
+    description:
+      'The request cannot be read: malformed JSON, an empty JSON body, a malformed URL or HTTP message, or similar.',
+  },
+  'invalid-cursor': {
+    status: 400,
+    title: 'Invalid Cursor',
+    description:
+      'The `after` cursor is not one this list returned: altered, truncated, made for another sort, or signed by another instance of the API. Start again from the first page.',
   },
   'not-found': {
     status: 404,
@@ -35,15 +42,31 @@ export const PROBLEM_TYPES = {
     title: 'Still Referenced',
     description: 'The resource cannot be deleted while others refer to it (e.g. a user with orders).',
   },
+  'request-timeout': {
+    status: 408,
+    title: 'Request Timeout',
+    description: 'The request did not arrive completely in time.',
+  },
   'payload-too-large': {
     status: 413,
     title: 'Payload Too Large',
     description: 'The request body is larger than the API accepts (1 MiB).',
   },
+  'uri-too-long': {
+    status: 414,
+    title: 'URI Too Long',
+    description: 'A path segment of the URL is longer than the API reads (100 characters).',
+  },
   'unsupported-media-type': {
     status: 415,
     title: 'Unsupported Media Type',
-    description: 'Request bodies must be JSON, sent with Content-Type: application/json.',
+    description:
+      'Request bodies must be JSON in UTF-8, sent with Content-Type: application/json (optionally with charset=utf-8) and without a Content-Encoding.',
+  },
+  'expectation-failed': {
+    status: 417,
+    title: 'Expectation Failed',
+    description: 'The only Expect header the API meets is Expect: 100-continue.',
   },
   'unknown-reference': {
     status: 422,
@@ -60,6 +83,11 @@ export const PROBLEM_TYPES = {
     title: 'Precondition Required',
     description:
       'Updates need the version you read, as If-Match: "<version>" (the ETag of GET) or a "version" field, so that two clients never overwrite each other unknowingly.',
+  },
+  'headers-too-large': {
+    status: 431,
+    title: 'Request Header Fields Too Large',
+    description: 'The request line and headers together are larger than the server reads (16 KiB).',
   },
   'internal-error': {
     status: 500,

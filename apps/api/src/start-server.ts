@@ -1,4 +1,4 @@
-import { redactConnectionString } from '@strata/errors';
+import { redactConnectionString, SessionFeatureUnsupportedError } from '@strata/errors';
 import { createMigrator, type Migrator, type MigratorEvent } from '@strata/migrate';
 import { createPool, type Environment, type Pool, type PoolConfigInput } from '@strata/pool';
 import type { FastifyInstance } from 'fastify';
@@ -55,6 +55,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   ]) {
     addPasswordOf(url.trim(), secrets);
   }
+  if (config.migrationUrl !== undefined) addPasswordOf(config.migrationUrl, secrets);
   const pretty =
     config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
   const logger = createLogger({
@@ -86,14 +87,42 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     pool.on('connection-error', ({ error }) =>
       logger.warn({ err: error }, 'opening a database connection failed'),
     );
+    pool.on('pgbouncer', ({ mode, message }) => {
+      if (mode !== false) logger.info({ pgbouncer: mode }, message);
+    });
+    pool.on('prepared-statement-conflict', (conflict) =>
+      logger.warn({ conflict }, 'a prepared statement met another client’s behind PgBouncer; ran it unnamed'),
+    );
     await pool.ready();
 
+    // Behind PgBouncer in transaction mode the migrator's session lock needs a direct
+    // connection: a small pool of its own on STRATA_MIGRATION_DATABASE_URL.
+    const migrationPool =
+      config.migrationUrl === undefined
+        ? undefined
+        : createPool(
+            { connectionString: config.migrationUrl, max: 2, min: 0, applicationName: 'strata-migrator' },
+            { environment: {} },
+          );
+    if (migrationPool !== undefined) {
+      cleanups.push(() => migrationPool.close({ timeoutMs: config.shutdownTimeoutMs }));
+      logger.info(
+        { database: redactConnectionString(config.migrationUrl as string) },
+        'the migrator uses its own direct connection',
+      );
+    }
     const migrator = createMigrator({
       directory: MIGRATIONS_DIRECTORY,
-      knex: pool.knex,
+      knex: (migrationPool ?? pool).knex,
       onEvent: (event) => logMigratorEvent(logger, event),
     });
     if (config.migrate) {
+      // The migrator holds a session advisory lock on a raw connection it takes from Knex, past
+      // the pool's own checks: through transaction pooling that lock would land on a server
+      // connection other clients get. Refuse rather than migrate unlocked.
+      if (migrationPool === undefined && pool.pgbouncer === 'transaction') {
+        throw new SessionFeatureUnsupportedError('session advisory lock');
+      }
       const { applied, blocked } = await migrator.up();
       logger.info(
         {
@@ -133,6 +162,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           await closeHttp(app, config.shutdownTimeoutMs);
           logger.info('closing the database pool');
           await pool.close({ timeoutMs: config.shutdownTimeoutMs });
+          await migrationPool?.close({ timeoutMs: config.shutdownTimeoutMs });
           if (database.provider === 'embedded') logger.info('stopping the embedded PostgreSQL');
           await database.stop();
           logger.info('stopped');

@@ -146,7 +146,7 @@ describe('GET /users', () => {
     ]);
   });
 
-  test('a cursor that was altered, or made for another sort, is a 400 naming `after`', async () => {
+  test('a cursor that was altered, or made for another sort, is a 400 invalid-cursor naming `after`', async () => {
     const first = (await call('GET', '/users?limit=1')).body as UserPage;
     expect(first.nextCursor).not.toBeNull();
     const cursor = first.nextCursor as string;
@@ -155,7 +155,7 @@ describe('GET /users', () => {
       `/users?limit=1&after=garbage`,
       `/users?limit=1&sort=-createdAt&after=${encodeURIComponent(cursor)}`,
     ]) {
-      const problem = expectProblem(await call('GET', query), 400, 'bad-request');
+      const problem = expectProblem(await call('GET', query), 400, 'invalid-cursor');
       expect(problem.errors).toEqual([{ in: 'query', field: 'after', detail: expect.any(String) }]);
     }
   });

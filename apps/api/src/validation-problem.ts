@@ -18,7 +18,7 @@ const LOCATION: Record<Part, FieldError['in']> = {
 };
 
 /** `items[1].qty` from a zod path. */
-function fieldName(path: readonly PropertyKey[], location: FieldError['in']): string {
+export function fieldName(path: readonly PropertyKey[], location: FieldError['in']): string {
   if (path.length === 0) return location;
   return path
     .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))

@@ -1,5 +1,10 @@
+import { mkdir } from 'node:fs/promises';
+import { databaseUrl, startTestPgBouncer } from '@strata/local-postgres/test-database';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestDatabase, strata, type TestDatabase } from './strata-harness.js';
+import { createTempFolder, createTestDatabase, strata, type TestDatabase } from './strata-harness.js';
+
+// A real PgBouncer in transaction mode; skipped without PgBouncer unless CI=true.
+const bouncer = await startTestPgBouncer({ poolMode: 'transaction' });
 
 let db: TestDatabase;
 
@@ -11,6 +16,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.drop();
+  await bouncer?.stop();
 });
 
 interface DoctorDocument {
@@ -19,7 +25,7 @@ interface DoctorDocument {
   connections: { max: number; available: number; inUse: number };
   pool: { max: number; instances: number; total: number };
   settings: { statementTimeoutMs: number; lockTimeoutMs: number; idleInTransactionSessionTimeoutMs: number };
-  pgbouncer: { detected: boolean | null; pooling: string | null; evidence: string[] };
+  pgbouncer: { detected: boolean | null; pooling: string | null; version: string | null; evidence: string[] };
   problems: { id: string; severity: string; message: string }[];
 }
 
@@ -86,5 +92,71 @@ describe('strata doctor', () => {
     expect(run.stderr).toContain('Could not reach PostgreSQL (ECONNREFUSED)');
     expect(run.stderr).toContain('postgres://ops:***@127.0.0.1:1/app');
     expect(run.stderr).not.toContain('pw-9f3k');
+  });
+});
+
+describe.skipIf(bouncer === undefined)('strata doctor behind PgBouncer in transaction mode', () => {
+  const through = () => databaseUrl(bouncer?.url as string, db.name);
+  const below121 = () => {
+    const [major = 0, minor = 0] = (bouncer?.version ?? '0.0').split('.').map(Number);
+    return major === 1 && minor < 21;
+  };
+
+  test('with default pool settings it exits 0: the pool adapts; advice is per role and a direct migration URL', async () => {
+    const run = await strata(['doctor', '--json'], { env: { DATABASE_URL: through() } });
+    expect(run.code).toBe(0);
+    const report = run.json<DoctorDocument>();
+    expect(report.pgbouncer).toMatchObject({ detected: true, pooling: 'transaction' });
+    expect(report.problems.map((problem) => [problem.id, problem.severity])).toEqual([
+      ['no-lock-timeout', 'warning'],
+      ['no-idle-in-transaction-timeout', 'warning'],
+      ['pgbouncer-transaction-pooling', 'warning'],
+    ]);
+    const lockAdvice = report.problems[0]?.message ?? '';
+    expect(lockAdvice).toContain(`ALTER ROLE "postgres" SET lock_timeout`);
+    expect(lockAdvice).not.toMatch(/or in the pool/);
+    expect(report.problems[2]?.message).toContain('STRATA_MIGRATION_DATABASE_URL');
+  });
+
+  test('prepared statements on PgBouncer before 1.21 are an error (exit 1)', async () => {
+    const run = await strata(['doctor', '--json'], {
+      env: {
+        DATABASE_URL: through(),
+        STRATA_POOL_PREPARED_STATEMENTS: 'true',
+        STRATA_MIGRATION_DATABASE_URL: db.url,
+      },
+    });
+    const problems = run.json<DoctorDocument>().problems.map((problem) => [problem.id, problem.severity]);
+    if (below121()) {
+      expect(run.code).toBe(1);
+      expect(problems).toContainEqual(['pgbouncer-prepared-statements', 'error']);
+    } else {
+      expect(problems.map(([id]) => id)).toContain('pgbouncer-prepared-statements');
+    }
+  });
+
+  test('a pool told there is no PgBouncer is an error (exit 1)', async () => {
+    const run = await strata(['doctor'], {
+      env: { DATABASE_URL: through(), STRATA_POOL_PGBOUNCER: 'false' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('error pgbouncer-setting-mismatch');
+  });
+
+  test('migrate commands run on the migration URL when one is given', async () => {
+    const folder = await createTempFolder();
+    try {
+      await mkdir(`${folder.path}/migrations`);
+      const run = await strata(['migrate', 'status', '--dir', `${folder.path}/migrations`, '--json'], {
+        env: {
+          DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/nowhere',
+          STRATA_MIGRATION_DATABASE_URL: db.url,
+        },
+      });
+      expect(run.code).toBe(0);
+      expect(run.json<{ database: string }>().database).toContain(`/${db.name}`);
+    } finally {
+      await folder.cleanup();
+    }
   });
 });

@@ -126,7 +126,8 @@ describe('migrate baseline: adopting a history written before Strata', () => {
       ['003_accounts_expand_index_updated.sql', 'create-index-without-concurrently'],
     ]);
     expect((await strata(['migrate', 'up', '--dir', dir], { env })).code).toBe(3);
-  });
+    // About a dozen CLI runs, each a fresh Node process: slow on a busy machine, not a measure.
+  }, 120_000);
 
   test('--through adopts only the files up to it; an adopted file that changes is judged again', async () => {
     const dir = `${folder.path}/through`;

@@ -1,3 +1,4 @@
+import { type LocalPgBouncer, PgBouncerUnavailableError, startPgBouncer } from '@strata/local-postgres';
 import { createPool, type Pool } from '@strata/pool';
 import { Model } from 'objection';
 import pg from 'pg';
@@ -8,15 +9,15 @@ import { runClosedLoop } from '../closed-loop.js';
 const ROWS = 100_000;
 const DURATION_MS = 2_000;
 const WARMUP_MS = 300;
-const POINT_SELECT = 'SELECT id, balance, name FROM accounts WHERE id = $1';
+export const POINT_SELECT = 'SELECT id, balance, name FROM accounts WHERE id = $1';
 
 // Spreads ids over the whole table without a random generator on the hot path.
-const idFor = (index: number) => ((index * 7_919) % ROWS) + 1;
+export const idFor = (index: number) => ((index * 7_919) % ROWS) + 1;
 
 let database: Promise<string> | undefined;
 
 /** The 100k-row table, created once per run and shared by every pool benchmark. */
-function accountsDatabase(context: BenchmarkContext): Promise<string> {
+export function accountsDatabase(context: BenchmarkContext): Promise<string> {
   database ??= (async () => {
     const url = await context.createDatabase('bench_pool');
     const client = new pg.Client({ connectionString: url });
@@ -133,6 +134,74 @@ const pointSelectVersusPostgresJs: Benchmark<VersusPostgresJsState> = {
   },
 };
 
+interface ThroughPgBouncerState {
+  bouncer: LocalPgBouncer;
+  strata: Pool;
+  sql: postgres.Sql;
+}
+
+/** A closed loop that counts failed operations instead of stopping at the first. */
+async function countingErrors(operation: (index: number) => PromiseLike<unknown>): Promise<Measurement> {
+  let errors = 0;
+  const measurement = await loop(16, async (index) => {
+    try {
+      await operation(index);
+    } catch {
+      errors += 1;
+    }
+  });
+  return { ...measurement, errors };
+}
+
+const pointSelectThroughPgBouncer: Benchmark<ThroughPgBouncerState> = {
+  id: 'pool.point-select.pgbouncer-tx.c16',
+  subject: 'Strata pool raw point select through PgBouncer, transaction mode, default settings (c16)',
+  baseline: 'postgres.js point select through the same PgBouncer (prepare: false, c16)',
+  unit: 'ops/s',
+  higherIsBetter: true,
+  rounds: 5,
+  async available() {
+    // A PgBouncer in front of nothing starts (it connects to servers lazily): a cheap probe.
+    try {
+      const probe = await startPgBouncer({
+        upstream: 'postgres://probe:probe@127.0.0.1:1/probe',
+        providers: ['binary'],
+        log: false,
+      });
+      await probe.stop();
+      return true;
+    } catch (error) {
+      if (error instanceof PgBouncerUnavailableError) return { skipped: 'PgBouncer is not installed' };
+      throw error;
+    }
+  },
+  async setup(context) {
+    const url = await accountsDatabase(context);
+    const bouncer = await startPgBouncer({
+      upstream: url,
+      poolMode: 'transaction',
+      providers: ['binary'],
+      log: false,
+    });
+    // Defaults: pgbouncer 'auto' detects transaction pooling and runs statements unnamed.
+    const strata = createPool(
+      { connectionString: bouncer.url, max: 16, min: 16, applicationName: 'bench_strata' },
+      { environment: {} },
+    );
+    strata.on('pgbouncer', () => {});
+    await strata.ready();
+    const sql = postgres(bouncer.url, { max: 16, prepare: false, onnotice: () => {} });
+    return { bouncer, strata, sql };
+  },
+  runSubject: ({ strata }) => countingErrors((index) => strata.query(POINT_SELECT, [idFor(index)])),
+  runBaseline: ({ sql }) =>
+    countingErrors((index) => sql`SELECT id, balance, name FROM accounts WHERE id = ${idFor(index)}`),
+  async teardown({ bouncer, strata, sql }) {
+    await Promise.all([strata.close(), sql.end()]);
+    await bouncer.stop();
+  },
+};
+
 interface OversubscribedState {
   strata: Pool;
   bare: pg.Pool;
@@ -198,5 +267,6 @@ export const benchmarks: Benchmark[] = [
   pointSelectKnex16,
   pointSelectObjection16,
   pointSelectVersusPostgresJs,
+  pointSelectThroughPgBouncer,
   acquireOversubscribed,
 ] as Benchmark[];

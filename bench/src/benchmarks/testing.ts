@@ -1,12 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dropDatabase } from '@strata/local-postgres/test-database';
 import { createMigrator } from '@strata/migrate';
 import { createPool, type Pool } from '@strata/pool';
 import {
   assertNoConnectionLeak,
   createTemplateDatabase,
   createTestDatabase,
+  openWorkerDatabase,
+  withConnectionLeakCheck,
   withRollback,
 } from '@strata/testing';
 import pg from 'pg';
@@ -21,15 +24,18 @@ interface FixtureState {
   databaseUrl: string;
 }
 
-async function timeEach(
+/** Times each run of `operation`; `untimed` gets what it returned, after the clock stopped. */
+async function timeEach<T>(
   iterations: number,
-  operation: (index: number) => Promise<unknown>,
+  operation: (index: number) => Promise<T>,
+  untimed?: (result: T) => Promise<unknown>,
 ): Promise<Measurement> {
   const latenciesMs: number[] = [];
   for (let index = 0; index < iterations; index++) {
     const started = performance.now();
-    await operation(index);
+    const result = await operation(index);
     latenciesMs.push(performance.now() - started);
+    await untimed?.(result);
   }
   return { value: median(latenciesMs), latenciesMs };
 }
@@ -114,6 +120,25 @@ drop index concurrently ${name}_${column}_idx;
   }
 }
 
+/** Writes the 30-file history and migrates a template database `name` with it; returns the directory. */
+async function createMigratedTemplate(serverUrl: string, name: string): Promise<string> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'strata-bench-migrations-'));
+  await writeMigrationHistory(directory);
+  await createTemplateDatabase({
+    serverUrl,
+    name,
+    async migrate(url) {
+      const migrator = createMigrator({ directory, connectionString: url });
+      try {
+        await migrator.up();
+      } finally {
+        await migrator.close();
+      }
+    },
+  });
+  return directory;
+}
+
 interface CloneState {
   serverUrl: string;
   directory: string;
@@ -134,21 +159,8 @@ const cloneVsMigrate: Benchmark<CloneState> = {
   higherIsBetter: true,
   rounds: 5,
   async setup({ connectionString }) {
-    const directory = await mkdtemp(path.join(tmpdir(), 'strata-bench-migrations-'));
-    await writeMigrationHistory(directory);
     const template = 'bench_testing_template';
-    await createTemplateDatabase({
-      serverUrl: connectionString,
-      name: template,
-      async migrate(url) {
-        const migrator = createMigrator({ directory, connectionString: url });
-        try {
-          await migrator.up();
-        } finally {
-          await migrator.close();
-        }
-      },
-    });
+    const directory = await createMigratedTemplate(connectionString, template);
     return { serverUrl: connectionString, directory, template, counter: 0 };
   },
   async runSubject(state) {
@@ -182,13 +194,93 @@ const cloneVsMigrate: Benchmark<CloneState> = {
     return { value: 1000 / elapsed };
   },
   async teardown({ serverUrl, directory, template }) {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(`alter database ${template} with is_template false`);
-    await client.query(`drop database if exists ${template} with (force)`);
-    await client.end();
+    await dropDatabase(template, serverUrl);
     await rm(directory, { recursive: true, force: true });
   },
 };
 
-export const benchmarks: Benchmark[] = [rollbackFixture as Benchmark, cloneVsMigrate as Benchmark];
+const FILES = 12;
+
+interface FileSetupState {
+  serverUrl: string;
+  directory: string;
+  template: string;
+  /** The worker's database, cloned once, as the global setup does. */
+  worker: string;
+  counter: number;
+}
+
+/** A test file's first test, as `@strata/testing/vitest` runs it: rolled back, leak-checked. */
+async function firstTest(pool: Pool): Promise<void> {
+  await withRollback(pool, () =>
+    withConnectionLeakCheck(pool, 'first test', () => pool.query('select count(*) from t01')),
+  );
+  assertNoConnectionLeak(pool);
+}
+
+/** Times `FILES` file starts; `start` returns the clean-up, run after the clock stopped. */
+const timeFiles = (start: () => Promise<() => Promise<void>>) =>
+  timeEach(FILES, start, (cleanUp) => cleanUp());
+
+/**
+ * What a test file costs the harness before its first test is done, on a worker whose database
+ * the global setup already cloned: a pool on that database (its first connection opened) and
+ * the first rolled-back, leak-checked test. Against cloning the template for the file first
+ * (what one database per file costs), then the same pool and test. The template is the
+ * 15-table history of testing.clone-vs-migrate. Medians in ms; the target is ≤ 25 ms.
+ */
+const fileSetup: Benchmark<FileSetupState> = {
+  id: 'testing.file-setup',
+  subject: '@strata/testing per-file setup (worker database already cloned) + first test',
+  baseline: 'a database cloned from the template per file + the same pool and first test',
+  unit: 'ms',
+  higherIsBetter: false,
+  rounds: 5,
+  async setup({ connectionString }) {
+    const template = 'bench_file_setup_template';
+    const directory = await createMigratedTemplate(connectionString, template);
+    const worker = 'bench_file_setup_worker';
+    await createTestDatabase({ serverUrl: connectionString, template, name: worker });
+    return { serverUrl: connectionString, directory, template, worker, counter: 0 };
+  },
+  runSubject: (state) =>
+    timeFiles(async () => {
+      const worker = await openWorkerDatabase({
+        serverUrl: state.serverUrl,
+        template: state.template,
+        name: state.worker,
+        pool: { min: 0, max: 5 },
+      });
+      await firstTest(worker.pool);
+      return () => worker.close();
+    }),
+  runBaseline: (state) =>
+    timeFiles(async () => {
+      const database = await createTestDatabase({
+        serverUrl: state.serverUrl,
+        template: state.template,
+        name: `bench_file_clone_${state.counter++}`,
+      });
+      const pool = createPool(
+        { connectionString: database.connectionString, min: 0, max: 5 },
+        { environment: {} },
+      );
+      await pool.ready();
+      await firstTest(pool);
+      return async () => {
+        await pool.close();
+        await database.drop();
+      };
+    }),
+  async teardown({ serverUrl, directory, template, worker }) {
+    await dropDatabase(worker, serverUrl);
+    await dropDatabase(template, serverUrl);
+    await rm(directory, { recursive: true, force: true });
+  },
+};
+
+export const benchmarks: Benchmark[] = [
+  rollbackFixture as Benchmark,
+  cloneVsMigrate as Benchmark,
+  fileSetup as Benchmark,
+];

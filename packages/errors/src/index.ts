@@ -1,4 +1,6 @@
 export { ConnectionError } from './connection-error.js';
+export { ConnectionRejectedError, type ConnectionRejection } from './connection-rejected-error.js';
+export { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 export { DatabaseError, type PostgresErrorFields } from './database-error.js';
 export {
   CheckViolationError,
@@ -9,8 +11,9 @@ export {
   UniqueViolationError,
 } from './integrity-errors.js';
 export { type ConfigIssue, InvalidConfigError } from './invalid-config-error.js';
-export { mapDatabaseError } from './map-database-error.js';
+export { mapConnectError, mapDatabaseError } from './map-database-error.js';
 export { redactConnectionString, redactSecret } from './redact-connection-string.js';
+export { type SessionFeature, SessionFeatureUnsupportedError } from './session-feature-unsupported-error.js';
 export {
   escapeIdentifier,
   type IdentifierRule,

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { ConnectionError } from './connection-error.js';
+import { ConnectionRejectedError } from './connection-rejected-error.js';
+import { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 import { DatabaseError } from './database-error.js';
 import { NotNullViolationError, UniqueViolationError } from './integrity-errors.js';
-import { mapDatabaseError } from './map-database-error.js';
+import { mapConnectError, mapDatabaseError } from './map-database-error.js';
 import {
   ReadOnlyTransactionError,
   ReadWriteDuringRecoveryError,
@@ -116,6 +118,27 @@ describe('mapDatabaseError', () => {
     ).toBeInstanceOf(ConnectionError);
   });
 
+  test('a NUL or unconvertible character (22021, 22P05) is an UnsupportedCharacterError', () => {
+    for (const code of ['22021', '22P05']) {
+      const mapped = mapDatabaseError(
+        driverError({ code, message: 'invalid byte sequence for encoding "UTF8": 0x00' }),
+      ) as DatabaseError;
+      expect(mapped).toBeInstanceOf(UnsupportedCharacterError);
+      expect(mapped).toBeInstanceOf(DataExceptionError);
+      expect(mapped).toMatchObject({ code: 'UNSUPPORTED_CHARACTER', sqlState: code });
+    }
+  });
+
+  test('other data exceptions (class 22) are DataExceptionErrors whose message does not quote the value', () => {
+    const mapped = mapDatabaseError(
+      driverError({ code: '22P02', message: 'invalid input syntax for type bigint: "secret-ish"' }),
+    ) as DatabaseError;
+    expect(mapped).toBeInstanceOf(DataExceptionError);
+    expect(mapped).toMatchObject({ code: 'DATA_EXCEPTION', sqlState: '22P02' });
+    expect(mapped.message).not.toContain('secret-ish');
+    expect(mapped.serverMessage).toContain('secret-ish');
+  });
+
   test('unknown SQLSTATEs become a plain DatabaseError; other values pass through untouched', () => {
     const mapped = mapDatabaseError(
       driverError({ code: '42P01', message: 'relation "nope" does not exist' }),
@@ -126,5 +149,51 @@ describe('mapDatabaseError', () => {
     expect(mapDatabaseError(plain)).toBe(plain);
     const strata = new StrataError('X', 'y');
     expect(mapDatabaseError(strata)).toBe(strata);
+  });
+});
+
+// The messages are the ones PostgreSQL 16 and PgBouncer 1.18 send; the pool's tests meet
+// them for real (packages/pool/src/pgbouncer.test.ts).
+describe('mapConnectError', () => {
+  test.each([
+    ['28P01', 'password authentication failed for user "app"', 'authentication-failed'],
+    ['28000', 'role "nobody" does not exist', 'authentication-failed'],
+    ['3D000', 'database "nosuchdb" does not exist', 'unknown-database'],
+    ['08P01', 'SASL authentication failed', 'authentication-failed'],
+    ['08P01', 'database "nosuchdb" does not exist', 'unknown-database'],
+    ['08P01', 'no such database: nosuchdb', 'unknown-database'],
+    ['08P01', 'unsupported startup parameter: statement_timeout', 'unsupported-startup-parameter'],
+  ])('%s "%s" is a permanent refusal: %s', (code, message, reason) => {
+    const mapped = mapConnectError(driverError({ code, message })) as ConnectionRejectedError;
+    expect(mapped).toBeInstanceOf(ConnectionRejectedError);
+    expect(mapped).toBeInstanceOf(DatabaseError);
+    expect(mapped).toMatchObject({ code: 'CONNECTION_REJECTED', reason, sqlState: code });
+    expect(mapped.message).toContain(message);
+  });
+
+  test('an unsupported startup parameter is named, with what to do about it', () => {
+    const mapped = mapConnectError(
+      driverError({ code: '08P01', message: 'unsupported startup parameter: lock_timeout' }),
+    ) as ConnectionRejectedError;
+    expect(mapped.parameter).toBe('lock_timeout');
+    expect(mapped.message).toMatch(/refused the startup parameter "lock_timeout".*ALTER ROLE/);
+  });
+
+  test('a server that is starting up or unreachable is still a (retryable) ConnectionError', () => {
+    expect(
+      mapConnectError(driverError({ code: '57P03', message: 'the database system is starting up' })),
+    ).toBeInstanceOf(ConnectionError);
+    expect(
+      mapConnectError(driverError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })),
+    ).toBeInstanceOf(ConnectionError);
+    expect(
+      mapConnectError(driverError({ code: '08P01', message: 'pgbouncer cannot connect to server' })),
+    ).toBeInstanceOf(ConnectionError);
+  });
+
+  test('outside connecting, 3D000 stays an ordinary DatabaseError', () => {
+    const mapped = mapDatabaseError(driverError({ code: '3D000', message: 'database "x" does not exist' }));
+    expect(mapped).not.toBeInstanceOf(ConnectionRejectedError);
+    expect(mapped).toBeInstanceOf(DatabaseError);
   });
 });

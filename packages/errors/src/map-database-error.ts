@@ -1,4 +1,6 @@
 import { ConnectionError } from './connection-error.js';
+import { ConnectionRejectedError, type ConnectionRejection } from './connection-rejected-error.js';
+import { DataExceptionError, UnsupportedCharacterError } from './data-errors.js';
 import { DatabaseError, type PostgresErrorFields } from './database-error.js';
 import {
   CheckViolationError,
@@ -69,6 +71,18 @@ const BY_SQLSTATE: Record<string, Mapping> = {
     type: ExclusionViolationError,
     describe: (f) => `The row conflicts with an existing row (${on(f)}).`,
   },
+  '22021': {
+    code: 'UNSUPPORTED_CHARACTER',
+    type: UnsupportedCharacterError,
+    describe: () =>
+      'A text value holds a character the database cannot store (a NUL, U+0000, or invalid in its encoding). Remove it; binary data belongs in a bytea column.',
+  },
+  '22P05': {
+    code: 'UNSUPPORTED_CHARACTER',
+    type: UnsupportedCharacterError,
+    describe: () =>
+      'A text value holds a character the database cannot convert (a NUL escape in jsonb, or one outside the encoding). Remove it.',
+  },
   '40001': {
     code: 'SERIALIZATION_FAILURE',
     type: SerializationFailureError,
@@ -132,6 +146,18 @@ function onStandby(code: string, fields: PostgresErrorFields): Mapping | undefin
   return undefined;
 }
 
+// Any other SQLSTATE of class 22: a value the database could not take as given.
+function dataException(code: string): Mapping | undefined {
+  if (!code.startsWith('22')) return undefined;
+  return {
+    code: 'DATA_EXCEPTION',
+    type: DataExceptionError,
+    // Not the server's message: for these it quotes the rejected value.
+    describe: (f) =>
+      `A value did not fit its column's type or range (SQLSTATE ${f.sqlState}; serverMessage has PostgreSQL's words). Check values before sending them.`,
+  };
+}
+
 const CONNECTION_SQLSTATES = /^(08...|57P0[1-3]|53300)$/;
 const CONNECTION_ERRNOS = new Set([
   'ECONNREFUSED',
@@ -168,6 +194,20 @@ function serverMessageOf(error: DriverError): string {
   return separator === -1 ? message : message.slice(separator + 3);
 }
 
+function fieldsOf(driver: DriverError, code: string): PostgresErrorFields {
+  return {
+    sqlState: code,
+    serverMessage: serverMessageOf(driver),
+    detail: text(driver.detail),
+    hint: text(driver.hint),
+    schema: text(driver.schema),
+    table: text(driver.table),
+    column: text(driver.column),
+    constraint: text(driver.constraint),
+    dataType: text(driver.dataType),
+  };
+}
+
 /**
  * Turns an error from `pg`, Knex or Objection into the matching Strata error: a
  * `DatabaseError` subclass for a SQLSTATE, a `ConnectionError` for a lost or refused
@@ -197,17 +237,7 @@ export function mapDatabaseError(error: unknown): unknown {
     return error;
   }
 
-  const fields: PostgresErrorFields = {
-    sqlState: code,
-    serverMessage: serverMessageOf(driver),
-    detail: text(driver.detail),
-    hint: text(driver.hint),
-    schema: text(driver.schema),
-    table: text(driver.table),
-    column: text(driver.column),
-    constraint: text(driver.constraint),
-    dataType: text(driver.dataType),
-  };
+  const fields = fieldsOf(driver, code);
   if (CONNECTION_SQLSTATES.test(code)) {
     return new ConnectionError(
       `PostgreSQL closed the connection (SQLSTATE ${code}): ${fields.serverMessage}`,
@@ -217,11 +247,48 @@ export function mapDatabaseError(error: unknown): unknown {
       },
     );
   }
-  const mapping = code === '57014' ? queryCancelled(fields) : (onStandby(code, fields) ?? BY_SQLSTATE[code]);
+  const mapping =
+    code === '57014'
+      ? queryCancelled(fields)
+      : (onStandby(code, fields) ?? BY_SQLSTATE[code] ?? dataException(code));
   if (!mapping) {
     return new DatabaseError('DATABASE_ERROR', `${fields.serverMessage} (SQLSTATE ${code})`, fields, {
       cause: error,
     });
   }
   return new mapping.type(mapping.code, mapping.describe(fields), fields, { cause: error });
+}
+
+// PgBouncer answers every refusal with 08P01; its message says which one it was.
+const UNSUPPORTED_PARAMETER = /unsupported startup parameter:?\s*"?([\w.-]+)/i;
+const PGBOUNCER_REJECTIONS: ReadonlyArray<[RegExp, ConnectionRejection]> = [
+  [/authentication failed|no such user|password authentication/i, 'authentication-failed'],
+  [/database "[^"]*" does not exist|no such database/i, 'unknown-database'],
+];
+
+function rejectionOf(code: string, message: string): ConnectionRejection | undefined {
+  if (code === '28P01' || code === '28000') return 'authentication-failed';
+  if (code === '3D000') return 'unknown-database';
+  if (code !== '08P01') return undefined;
+  if (UNSUPPORTED_PARAMETER.test(message)) return 'unsupported-startup-parameter';
+  return PGBOUNCER_REJECTIONS.find(([pattern]) => pattern.test(message))?.[1];
+}
+
+/**
+ * `mapDatabaseError` for an error raised while opening a connection. A refusal that retrying
+ * cannot fix — a rejected login, an unknown database, a startup parameter a pooler does not
+ * support — becomes a `ConnectionRejectedError` saying which, also when PgBouncer reports it
+ * as a protocol violation (08P01); everything else maps as `mapDatabaseError` maps it.
+ */
+export function mapConnectError(error: unknown): unknown {
+  if (error instanceof StrataError || typeof error !== 'object' || error === null) return error;
+  const driver = error as DriverError;
+  const code = text(driver.code);
+  const message = serverMessageOf(driver);
+  const reason = code === undefined ? undefined : rejectionOf(code, message);
+  if (code === undefined || reason === undefined) return mapDatabaseError(error);
+  return new ConnectionRejectedError(reason, fieldsOf(driver, code), {
+    cause: error,
+    parameter: UNSUPPORTED_PARAMETER.exec(message)?.[1],
+  });
 }

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, rmSync, type WriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { StrataError } from '@strata/errors';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 import { embeddedServer, postmasterProcess } from './embedded-server.js';
 import { findFreePort } from './find-free-port.js';
+import { clearLeftoverPostmaster } from './leftover-postmaster.js';
 import { loadEmbeddedPostgres } from './load-embedded-postgres.js';
 import type { LocalPostgres, LocalPostgresServer } from './local-postgres.js';
 import { locatePostgresBinaries } from './postgres-binaries.js';
 import { serverIdentity } from './postgres-user.js';
+import { folderClosedToOthers } from './postgres-user-access.js';
 import { createReplicationLogin, primaryReplicationSettings, startReplica } from './replica.js';
 import type { ServerProcess } from './server-process.js';
 import type { ResolvedStartPostgresOptions } from './start-postgres-options.js';
@@ -39,18 +41,13 @@ function serverSettings(options: ResolvedStartPostgresOptions): string[] {
 
 // As root, the server runs as the "postgres" user, which must be able to walk to its data.
 async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
-  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const mode = await stat(dir).then(
-      (info) => info.mode,
-      () => undefined,
+  const dir = await folderClosedToOthers(dataDir);
+  if (dir !== undefined) {
+    throw new StrataError(
+      'DATA_DIR_UNREACHABLE',
+      `PostgreSQL runs as the "postgres" user when started by root, and it cannot enter ${dir}. ` +
+        `Run \`chmod o+x ${dir}\` or choose a dataDir under a folder others may enter.`,
     );
-    if (mode !== undefined && (mode & 0o001) === 0) {
-      throw new StrataError(
-        'DATA_DIR_UNREACHABLE',
-        `PostgreSQL runs as the "postgres" user when started by root, and it cannot enter ${dir}. ` +
-          `Run \`chmod o+x ${dir}\` or choose a dataDir under a folder others may enter.`,
-      );
-    }
   }
 }
 
@@ -144,7 +141,17 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
       await writeFile(path.join(dataDir, CREDENTIALS_FILE), JSON.stringify(credentials), { mode: 0o600 });
     }
     const runAs = await serverIdentity();
+    if (initialised) {
+      const cleared = await clearLeftoverPostmaster(dataDir);
+      if (cleared && options.log) options.log(cleared);
+    }
+    // If this process dies without stopping the cluster (SIGKILL, a crash), a watchdog does:
+    // a fast shutdown for data that is kept, an immediate one and removal for throwaway data.
+    const orphanPolicy = options.persistent
+      ? { signal: 'SIGINT' as const }
+      : { signal: 'SIGQUIT' as const, removePaths: [options.dataDir ? dataDir : workDir, logFile] };
     const postmaster = postmasterProcess({
+      orphanPolicy,
       binary: binaries.postgres,
       dataDir,
       port,
@@ -181,6 +188,9 @@ export async function startEmbeddedPostgres(options: ResolvedStartPostgresOption
           postgresBinary: binaries.postgres,
           flags,
           runAs,
+          orphanPolicy: options.persistent
+            ? orphanPolicy
+            : { signal: 'SIGQUIT', removePaths: [replicaDir, replicaLogFile] },
         },
         (server, serverLog) => {
           processes.push(server);

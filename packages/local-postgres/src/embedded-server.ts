@@ -3,6 +3,7 @@ import path from 'node:path';
 import { StrataError } from '@strata/errors';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 import type { LocalPostgresServer, ServerStopMode } from './local-postgres.js';
+import type { OrphanPolicy } from './owner-watchdog.js';
 import { type ProcessIdentity, ServerProcess } from './server-process.js';
 import { withClient } from './with-client.js';
 
@@ -16,6 +17,8 @@ export interface PostmasterOptions {
   flags: readonly string[];
   runAs: ProcessIdentity | undefined;
   output: (chunk: string) => void;
+  /** What a watchdog does with this server if its owner dies without stopping it. */
+  orphanPolicy?: OrphanPolicy | undefined;
 }
 
 // pg_ctl's own test: postmaster.pid names our process and its status line says it serves.
@@ -31,6 +34,7 @@ export function postmasterProcess(options: PostmasterOptions): ServerProcess {
     args: ['-D', options.dataDir, '-p', String(options.port), ...options.flags],
     runAs: options.runAs,
     output: options.output,
+    orphanPolicy: options.orphanPolicy,
     isReady: (pid) => postmasterServes(options.dataDir, pid),
     // After a SIGKILL the old postmaster's children take a moment to notice and exit.
     retryWhenOutputMatches: /pre-existing shared memory block .* is still in use/,
@@ -74,6 +78,7 @@ export function embeddedServer(parts: {
     dataDir: parts.dataDir,
     logFile,
     pid: () => postmaster.pid(),
+    onExit: (listener) => postmaster.onExit(listener),
     stop,
     kill: () => postmaster.signal('SIGKILL'),
     start,

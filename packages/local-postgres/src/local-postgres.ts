@@ -1,4 +1,7 @@
+import type { ServerExit } from './server-process.js';
 import type { ProviderName } from './start-postgres-options.js';
+
+export type { ServerExit };
 
 /** How `stop()` shuts a server down; both keep its data for `start()`. */
 export type ServerStopMode = 'fast' | 'immediate';
@@ -19,6 +22,12 @@ export interface LocalPostgresServer {
   readonly logFile: string;
   /** The postmaster's process id while it runs, otherwise `undefined`. */
   pid(): number | undefined;
+  /**
+   * Calls `listener` each time the postmaster exits after it had started: `requested` is
+   * false when nothing of this handle asked for it (a crash, `kill -9` from outside, the OOM
+   * killer), so a supervisor can `start()` it again. Returns the function that unsubscribes.
+   */
+  onExit(listener: (exit: ServerExit) => void): () => void;
   /**
    * Shuts the server down: `fast` (the default) rolls back open transactions and writes a
    * checkpoint; `immediate` exits without one, so the next `start()` runs crash recovery.

@@ -5,6 +5,7 @@ import { takeBaseBackup } from './base-backup.js';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 import { embeddedServer, postmasterProcess } from './embedded-server.js';
 import type { LocalPostgresServer } from './local-postgres.js';
+import type { OrphanPolicy } from './owner-watchdog.js';
 import { writeServerFile } from './server-file.js';
 import type { ProcessIdentity, ServerProcess } from './server-process.js';
 import { waitUntil } from './wait-until.js';
@@ -63,6 +64,7 @@ export interface ReplicaPlan {
   postgresBinary: string;
   flags: readonly string[];
   runAs: ProcessIdentity | undefined;
+  orphanPolicy?: OrphanPolicy | undefined;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function startReplica(
     flags: plan.flags,
     runAs: plan.runAs,
     output: (chunk) => log.write(chunk),
+    orphanPolicy: plan.orphanPolicy,
   });
   track(postmaster, log);
   const failed = (step: string, cause?: unknown) =>

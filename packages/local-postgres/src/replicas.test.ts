@@ -4,6 +4,7 @@ import {
   type LocalPostgres,
   type LocalPostgresServer,
   NoPostgresAvailableError,
+  type ServerExit,
   startPostgres,
 } from './index.js';
 import { waitUntil } from './wait-until.js';
@@ -166,6 +167,33 @@ describe('faults on the primary', () => {
         (ids) => ids.includes(21),
       ),
     ).toContain(21);
+  });
+
+  test("onExit tells a crash from outside (requested: false) from the handle's own stop and kill", async () => {
+    const exits: ServerExit[] = [];
+    const unsubscribe = primary.onExit((exit) => exits.push(exit));
+    try {
+      process.kill(primary.pid() as number, 'SIGKILL'); // as the OOM killer or `kill -9` would
+      await waitUntil(async () => exits.length === 1, {
+        timeoutMs: 10_000,
+        timeoutError: () => new Error('the crash was never reported'),
+      });
+      expect(primary.pid()).toBeUndefined();
+      await primary.start(); // a supervisor's answer: same port and data
+      await primary.stop();
+      await primary.start();
+      await primary.kill();
+      await primary.start();
+    } finally {
+      unsubscribe();
+    }
+    await primary.restart(); // no longer heard
+    expect(exits).toEqual([
+      { code: null, signal: 'SIGKILL', requested: false },
+      { code: 0, signal: null, requested: true },
+      { code: null, signal: 'SIGKILL', requested: true },
+    ]);
+    await rows(primary.url, 'insert into kept values (25)');
   });
 
   test('promote() refuses a server that is not a replica', async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type OrphanPolicy, watchForOwnerDeath } from './owner-watchdog.js';
 
 /** A user and group to run a server as (PostgreSQL and PgBouncer refuse to run as root). */
 export interface ProcessIdentity {
@@ -18,6 +19,21 @@ export interface ServerProcessOptions {
   /** Output meaning "started too early, try again" (e.g. a crashed server's children still exiting). */
   retryWhenOutputMatches?: RegExp | undefined;
   startTimeoutMs?: number | undefined;
+  /**
+   * What to do with the process if this one dies without stopping it (SIGKILL, a crash):
+   * a watchdog applies it. Without it, only ordinary exits and signals stop the server.
+   */
+  orphanPolicy?: OrphanPolicy | undefined;
+}
+
+/** How a server process that had started ended. */
+export interface ServerExit {
+  /** The exit code, or null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it (`SIGKILL` for a crash or the OOM killer), or null. */
+  signal: NodeJS.Signals | null;
+  /** True when this handle asked for it (`signal()`: stop, kill, restart, the owner's shutdown). */
+  requested: boolean;
 }
 
 /** Why a server process did not come up; the owner turns it into its own typed error. */
@@ -34,6 +50,9 @@ export class ServerProcess {
   readonly #options: ServerProcessOptions;
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
+  /** The child this handle signalled: its exit was asked for. */
+  #signalled: ChildProcess | undefined;
+  readonly #exitListeners = new Set<(exit: ServerExit) => void>();
 
   constructor(options: ServerProcessOptions) {
     this.#options = options;
@@ -52,21 +71,33 @@ export class ServerProcess {
       const outcome = await this.#startOnce(deadline);
       if (outcome === 'ready') return;
       const retry = this.#options.retryWhenOutputMatches?.test(outcome.output) && Date.now() < deadline;
-      if (!retry) throw new ServerStartFailure(outcome.reason);
+      if (!retry) throw new ServerStartFailure(withComplaint(outcome.reason, outcome.output));
       await delay(POLL_MS * 4);
     }
+  }
+
+  /**
+   * Calls `listener` each time the process exits after it had become ready — whoever ended
+   * it — so an owner can tell a crash (`requested: false`) from its own stop. Exits during
+   * start-up are not reported here: `start()` rejects with them. Returns the unsubscribe.
+   */
+  onExit(listener: (exit: ServerExit) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
   }
 
   /** Sends `signal` and resolves once the process has exited; a no-op when it is not running. */
   async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.#child;
     if (!child) return;
+    this.#signalled = child;
     child.kill(signal);
     await this.#exited;
   }
 
   /** For a process `exit` listener, where nothing asynchronous runs: send the signal and go. */
   signalSync(signal: NodeJS.Signals): void {
+    this.#signalled = this.#child;
     this.#child?.kill(signal);
   }
 
@@ -86,12 +117,17 @@ export class ServerProcess {
     child.stdout?.on('data', onOutput);
     child.stderr?.on('data', onOutput);
     let exited = false;
+    let ready = false;
     let spawnError: Error | undefined;
+    const policy = this.#options.orphanPolicy;
+    const unwatch = policy && child.pid !== undefined ? watchForOwnerDeath(child.pid, policy) : undefined;
     const exitedPromise = new Promise<void>((resolve) => {
       const onGone = () => {
         exited = true;
+        unwatch?.();
         if (this.#child === child) this.#child = undefined;
         resolve();
+        if (ready) this.#reportExit(child);
       };
       child.once('exit', onGone);
       // A binary that cannot be run emits 'error' and no 'exit'.
@@ -105,8 +141,10 @@ export class ServerProcess {
 
     while (!exited) {
       const pid = child.pid;
-      if (pid !== undefined && (await this.#options.isReady(pid).catch(() => false)) && !exited)
+      if (pid !== undefined && (await this.#options.isReady(pid).catch(() => false)) && !exited) {
+        ready = true;
         return 'ready';
+      }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         await exitedPromise;
@@ -119,6 +157,29 @@ export class ServerProcess {
       : `exited during start-up (${describeExit(child)})`;
     return { reason: `it ${how}`, output };
   }
+
+  #reportExit(child: ChildProcess): void {
+    const exit: ServerExit = {
+      code: child.exitCode,
+      signal: child.signalCode,
+      requested: this.#signalled === child,
+    };
+    for (const listener of [...this.#exitListeners]) {
+      try {
+        listener(exit);
+      } catch {
+        // A listener's failure must not keep the others from hearing of the exit.
+      }
+    }
+  }
+}
+
+// The server's own last word on why it stopped (`FATAL:  lock file "postmaster.pid" already
+// exists`, `FATAL: could not bind …`), so the error names the real cause.
+function withComplaint(reason: string, output: string): string {
+  const complaints = output.match(/^.*\b(FATAL|PANIC|ERROR)\b:?\s+.*$/gm);
+  const last = complaints?.at(-1)?.trim();
+  return last ? `${reason}: ${last}` : reason;
 }
 
 function describeExit(child: ChildProcess): string {

@@ -108,6 +108,7 @@ async function startBinary(binary: string, options: ResolvedStartPgBouncerOption
     output: (chunk) => log.write(chunk),
     isReady: () => showVersion(adminUrl).then(() => true),
     startTimeoutMs: 30_000,
+    orphanPolicy: { signal: 'SIGTERM', removePaths: [dir, logFile] },
   });
   let shutdownSignal: NodeJS.Signals = 'SIGTERM';
   const tie = tieToProcess(

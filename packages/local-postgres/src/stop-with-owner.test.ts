@@ -70,6 +70,25 @@ describe.skipIf(skip)('servers stop with the process that started them', () => {
     await expectAllGone(servers);
   });
 
+  test('an owner killed with SIGKILL, where no exit hook runs, leaves no server and no file behind', async () => {
+    const { child, started, exited } = owner('setInterval(() => {}, 1000);');
+    const servers = await started;
+    expect(servers.pids.every(alive)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    // The watchdog sees the owner's pipe close, stops every server, then removes their files.
+    await waitUntil(
+      async () => !servers.pids.some(alive) && !servers.paths.some((file) => existsSync(file)),
+      {
+        timeoutMs: 30_000,
+        timeoutError: () =>
+          new Error(
+            `left behind: pids ${servers.pids.filter(alive).join(', ')}; files ${servers.paths.filter((file) => existsSync(file)).join(', ')}`,
+          ),
+      },
+    );
+  });
+
   test('an owner that exits without stopping anything leaves no server behind', async () => {
     const { started, exited } = owner('process.exit(0);');
     const servers = await started;

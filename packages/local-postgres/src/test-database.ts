@@ -10,4 +10,5 @@ export {
 export { databaseUrl } from './database-url.js';
 export { dropDatabase } from './drop-database.js';
 export { startTestCluster, type TestCluster } from './test-cluster.js';
+export { startTestPgBouncer } from './test-pgbouncer.js';
 export { NoTestServerError, testServerUrl } from './test-server-url.js';

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidConfigError, StatementTimeoutError, UniqueViolationError } from '@strata/errors';
 import { sqlMigration } from '@strata/migration-fixtures';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createMigrator, type Migrator } from './create-migrator.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { createMigrator } from './create-migrator.js';
 import {
   MigrationChecksumError,
   MigrationFailedError,
@@ -16,40 +16,17 @@ import {
 import type { MigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { advisoryLockKey } from './migrator-lock.js';
+import { migratorFixture } from './test-support/migrator-fixture.js';
 import { rejection } from './test-support/rejection.js';
-import {
-  createMigrationsDirectory,
-  createTestDatabase,
-  type MigrationsDirectory,
-  schemaSnapshot,
-  type TestDatabase,
-} from './test-support/test-database.js';
+import { type MigrationsDirectory, schemaSnapshot, type TestDatabase } from './test-support/test-database.js';
 
+const fixture = migratorFixture({ lockRetryDelay: 20 });
+const migrator = fixture.migrator;
 let db: TestDatabase;
 let dir: MigrationsDirectory;
-const migrators: Migrator[] = [];
-
-beforeEach(async () => {
-  db = await createTestDatabase();
-  dir = await createMigrationsDirectory();
+beforeEach(() => {
+  ({ db, dir } = fixture);
 });
-
-afterEach(async () => {
-  await Promise.all(migrators.splice(0).map((migrator) => migrator.close()));
-  await db.drop();
-  await dir.cleanup();
-});
-
-function migrator(options: Partial<MigratorOptions> = {}): Migrator {
-  const created = createMigrator({
-    directory: dir.path,
-    connectionString: db.connectionString,
-    lockRetryDelay: 20,
-    ...options,
-  } as MigratorOptions);
-  migrators.push(created);
-  return created;
-}
 
 const tableExists = async (name: string): Promise<boolean> =>
   (await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [name]))[0]

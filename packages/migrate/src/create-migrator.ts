@@ -23,6 +23,7 @@ import {
 } from './migration-plan.js';
 import type { AppliedMigration, RolledBackMigration } from './migration-result.js';
 import { migrationSeq } from './migration-target.js';
+import { recordMigratorEvent, traceMigration, traceRun, traceSession } from './migration-tracing.js';
 import { type MigratorOptions, parseMigratorOptions } from './migrator-config.js';
 import type { MigratorEvent } from './migrator-event.js';
 import { acquireMigratorLock, advisoryLockKey, releaseMigratorLock } from './migrator-lock.js';
@@ -161,6 +162,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
   const appliedBy = config.appliedBy ?? defaultAppliedBy();
 
   const emit = (event: MigratorEvent): void => {
+    recordMigratorEvent(event);
     try {
       config.onEvent?.(event);
     } catch {
@@ -176,7 +178,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       throw mapDatabaseError(error);
     }
     try {
-      return await work(connection, connection);
+      return await work(traceSession(connection), connection);
     } catch (error) {
       throw mapDatabaseError(error);
     } finally {
@@ -372,7 +374,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       const applied: AppliedMigration[] = [];
       for (const file of result.run) {
         try {
-          applied.push(await applyMigration(context, file));
+          applied.push(await traceMigration(file, 'up', () => applyMigration(context, file)));
         } catch (error) {
           throw Object.assign(error as object, { applied });
         }
@@ -400,7 +402,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
       }
       const rolledBack: RolledBackMigration[] = [];
       for (const record of targets) {
-        rolledBack.push(await revertMigration(context, byName.get(record.name) as MigrationFile, record));
+        const file = byName.get(record.name) as MigrationFile;
+        rolledBack.push(await traceMigration(file, 'down', () => revertMigration(context, file, record)));
       }
       return { rolledBack };
     });
@@ -410,8 +413,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
     directory,
     status,
     plan,
-    up,
-    down,
+    up: (upOptions) => traceRun('up', () => up(upOptions)),
+    down: (downOptions) => traceRun('down', () => down(downOptions)),
     async markDeploy(releaseName: string) {
       const name = release(releaseName);
       return withSession(async (db) => {

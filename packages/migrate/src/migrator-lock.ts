@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LockNotAvailableError, mapDatabaseError } from '@strata/errors';
 import { MigratorLockTimeoutError } from './migration-errors.js';
 import type { Queryable } from './migration-history.js';
+import { traceLock } from './migration-tracing.js';
 
 /** A signed 64-bit advisory lock key, as text (safe to pass as a `bigint` parameter). */
 export function advisoryLockKey(purpose: string): string {
@@ -39,8 +40,18 @@ async function lockHolder(
  * processes and hosts. Waits at most `waitMs` (PostgreSQL's lock_timeout applies to advisory
  * locks), then throws `MigratorLockTimeoutError` naming the holder. The lock is released by
  * `releaseMigratorLock`, or by PostgreSQL when the session ends (a killed migrator included).
+ * Traced as the `migrate.lock` span: its duration is the wait.
  */
-export async function acquireMigratorLock(
+export function acquireMigratorLock(
+  db: Queryable,
+  key: string,
+  waitMs: number,
+  onWait: (holder: { pid: number; applicationName: string } | undefined) => void,
+): Promise<void> {
+  return traceLock(() => takeMigratorLock(db, key, waitMs, onWait));
+}
+
+async function takeMigratorLock(
   db: Queryable,
   key: string,
   waitMs: number,

@@ -41,6 +41,7 @@ export function getAmbientConnection(pool: Pool): PoolClient | undefined {
 /**
  * The pooled connection behind the ambient client of `pool`, for the pool's own query paths.
  * Throws ClientReleasedError when the ambient client was already released.
+ * @internal
  */
 export function ambientConnectionOf(pool: Pool): PooledConnection | undefined {
   const client = getAmbientConnection(pool);

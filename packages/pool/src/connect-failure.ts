@@ -1,4 +1,4 @@
-import { ConnectionError, mapDatabaseError, redactSecret, StrataError } from '@strata/errors';
+import { ConnectionError, mapConnectError, redactSecret, StrataError } from '@strata/errors';
 import { formatHost, type HostAddress } from './multi-host-url.js';
 
 /** Where the pool connects, and the password no message may show. */
@@ -26,12 +26,13 @@ function messageOf(error: unknown, target: ConnectTarget): string {
 }
 
 /**
- * What a failed attempt to open one connection surfaces as: an error the server sent (a
- * rejected login, an unknown database) as its typed error; anything else (refused, timed
- * out, TLS) as a ConnectionError naming the target.
+ * What a failed attempt to open one connection surfaces as: an error the server sent as its
+ * typed error — a refusal retrying cannot fix (rejected login, unknown database, a startup
+ * parameter PgBouncer refuses) as `ConnectionRejectedError`, so `ready()` fails at once;
+ * anything else (refused, timed out, TLS) as a ConnectionError naming the target.
  */
 export function connectFailure(error: unknown, target: ConnectTarget): unknown {
-  const mapped = mapDatabaseError(error);
+  const mapped = mapConnectError(error);
   if (mapped instanceof StrataError) return mapped;
   return new ConnectionError(
     `Could not connect to PostgreSQL at ${target.host}:${target.port}: ${messageOf(error, target)}`,

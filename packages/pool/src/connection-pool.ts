@@ -4,26 +4,28 @@ import type pg from 'pg';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
 import { type ConnectTarget, connectFailure, connectTarget } from './connect-failure.js';
-import { DrainWaiters } from './drain-waiters.js';
+import { drainConnections } from './drain-connections.js';
+import { DrainSignal } from './drain-signal.js';
 import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
-import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
 import { type HostAddress, sameHost } from './multi-host-url.js';
-import type { Pool, PoolStats, QueryResult } from './pool.js';
+import { PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
+import type { Pool, PoolStats, QueryResult, RemovalReason } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
 import { PoolCounters } from './pool-counters.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+import { PoolHousekeeping } from './pool-housekeeping.js';
+import type { KnexOptions } from './pool-knex.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { PoolTopology, type ReplicaTarget } from './pool-topology.js';
-import type { PooledConnection, RemovalReason } from './pooled-connection.js';
+import { drawLifetime, type PooledConnection } from './pooled-connection.js';
 import { ReadRoutingPool } from './read-routing-pool.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
+import type { StatementTracing } from './statement-tracing.js';
 import { WaitingCallers } from './waiting-callers.js';
 import { warmUp } from './warm-up.js';
-
-// After the close timeout, cancelled statements get this long to unwind before sockets are cut.
-const CANCEL_GRACE_MS = 1_000;
 
 /**
  * The pool behind `createPool`: idle connections (most recently released first), callers
@@ -33,13 +35,15 @@ const CANCEL_GRACE_MS = 1_000;
  */
 export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
+  readonly #pgbouncer: PgBouncerMode;
   readonly #target: ConnectTarget;
-  /** Set for a replica's pool: the pool it belongs to (ambient connections and Knex go by it). */
-  readonly #parent: Pool | undefined;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
   readonly #statements: StatementRunner;
+  /** Statement spans; only the TracedConnectionPool has them. */
+  readonly tracing: StatementTracing | undefined = undefined;
   readonly #latency = new AcquireLatency();
+  readonly #metrics: PoolMetrics | undefined;
 
   /** Open connections, whatever their state. */
   readonly #connections = new Set<PooledConnection>();
@@ -58,25 +62,33 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
   #ready: Promise<void> | undefined;
   #closed = false;
   #close: Promise<void> | undefined;
-  readonly #drained = new DrainWaiters();
-  #checkingHealth = false;
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #drained = new DrainSignal();
+  readonly #housekeeping: PoolHousekeeping;
 
   constructor(
     settings: PoolSettings,
-    clientConfig: pg.ClientConfig,
+    clientConfig: DriverConfig,
     knexOptions: KnexOptions | undefined,
     topology: { replicas?: readonly ReplicaTarget[]; parent?: Pool } = {},
   ) {
-    super();
+    super(topology.parent);
     this.config = settings;
-    this.#target = connectTarget(settings, clientConfig.password as string | undefined);
+    this.#target = connectTarget(settings, clientConfig.password);
     this.#knexOptions = knexOptions;
-    this.#parent = topology.parent;
-    const replicaPool = (replicaSettings: PoolSettings, config: pg.ClientConfig) =>
-      new ConnectionPool(replicaSettings, config, undefined, { parent: this });
-    this.routing = new PoolTopology(this, clientConfig, topology.replicas ?? [], replicaPool, knexOptions);
-    this.#statements = new StatementRunner(settings.preparedStatements, this);
+    this.#statements = new StatementRunner(settings, this);
+    this.#metrics = PoolMetrics.create(settings, () => this.stats());
+    this.#pgbouncer = new PgBouncerMode(settings, clientConfig, this.#statements, this);
+    // A replica's pool is of this pool's class: traced when this one is.
+    const PoolClass = this.constructor as typeof ConnectionPool;
+    this.routing = new PoolTopology(this, {
+      clientConfig,
+      // The one path connections open by: the connector picks the host, PgBouncerMode opens there.
+      open: (host, id, lifetime) => this.#pgbouncer.open(id, lifetime, host),
+      replicas: topology.replicas ?? [],
+      createReplicaPool: (replicaSettings, config) =>
+        new PoolClass(replicaSettings, config, undefined, { parent: this }),
+      knexOptions,
+    });
     const pool = this;
     this.#idle = new IdleConnections(settings, {
       get closed() {
@@ -86,16 +98,11 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
       handOver: (connection) => this.#handOver(connection),
       track: (promise) => this.#inFlight.track(promise),
     });
-    this.#timers.push(setInterval(() => void this.#checkHealth(), settings.healthCheckPeriod).unref());
-    const threshold = settings.leakDetectionThreshold;
-    if (threshold > 0) {
-      const report = () => reportLeaks(this.#connections, threshold, this);
-      this.#timers.push(setInterval(report, leakCheckPeriod(threshold)).unref());
-    }
-  }
-
-  get pool(): Pool {
-    return this.#parent ?? this;
+    this.#housekeeping = new PoolHousekeeping(settings, {
+      connections: this.#connections,
+      listeners: this,
+      checkHealth: () => this.#checkHealth(),
+    });
   }
 
   get settings(): PoolSettings {
@@ -104,6 +111,10 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get pgbouncer(): PgBouncerPoolMode | false | undefined {
+    return this.#pgbouncer.mode;
   }
 
   get knex(): Knex {
@@ -137,7 +148,7 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
   }
 
   // The hot path. The statement is sent by a non-async function and awaited here, so this is
-  // its only promise layer; runOn has the same try block around its own finally.
+  // its only promise layer; StatementRunner.sendHeld has the same try block for held connections.
   async #query<Row>(
     text: string,
     values: readonly unknown[] | undefined,
@@ -163,32 +174,28 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
   }
 
   /** Runs a statement on a connection someone holds (a checked-out or ambient client). */
-  async runOn<Row>(
+  runOn<Row>(
     connection: PooledConnection,
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    if (connection.state === 'closed' && this.#closed) throw new PoolClosedError();
-    const previous = connection.queue;
-    const done = connection.enqueue();
-    if (previous !== undefined) await previous;
-    try {
-      return await this.#statements.send<Row>(connection, text, values);
-    } catch (error) {
-      return await this.#statements.recover<Row>(connection, error, text, values);
-    } finally {
-      done();
-    }
+    if (connection.state === 'closed' && this.#closed) return Promise.reject(new PoolClosedError());
+    return this.#statements.sendHeld<Row>(connection, text, values);
   }
 
   /** A statement failed (raw or Knex): maps the error to a typed one, marking the connection broken if it says so. */
   fail(connection: PooledConnection | undefined, error: unknown): unknown {
-    const mapped = this.#counted(mapDatabaseError(error));
+    const mapped = this.#counted(mapDatabaseError(connection?.failureCause(error) ?? error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
     if (connection !== undefined && this.#connections.has(connection)) {
       this.routing.connector.observe(connection, mapped);
     }
     return mapped;
+  }
+
+  /** @internal Runs one Knex statement under the pool's statement policy (PgBouncer). */
+  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R> {
+    return this.#statements.around(client, sql, run);
   }
 
   /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */
@@ -240,6 +247,7 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
     this.#active += 1;
     this.#counts.acquireCount += 1;
     this.#latency.record(now - startedAt);
+    this.#metrics?.waited(now - startedAt);
   }
 
   /** The error a caller gets when acquireTimeout passed; it still counts as waiting. */
@@ -247,14 +255,10 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
     // No server to connect to (a failover under way) rather than a pool too small.
     const unavailable = this.routing.connector.unavailable(this.config.acquireTimeout);
     if (unavailable !== undefined) return this.#counted(unavailable);
-    const counts: PoolCounts = {
-      total: this.#connections.size,
-      idle: this.#idle.size,
-      active: this.#active,
-      waiting: this.#waiters.length,
-      max: this.config.max,
-    };
+    const { total, idle, active, waiting } = this.stats();
+    const counts: PoolCounts = { total, idle, active, waiting, max: this.config.max };
     this.#counts.acquireTimeouts += 1;
+    this.#metrics?.timedOut();
     return this.#counted(new PoolTimeoutError(this.config.acquireTimeout, counts));
   }
 
@@ -276,6 +280,7 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
     connection.leaseStack = undefined;
     const now = performance.now();
     connection.lastReleasedAt = now;
+    this.#metrics?.used(now - connection.leasedAt);
     const reason = destroy ? 'destroyed-by-caller' : connection.removalReason(now, this.#closed);
     if (reason !== undefined) {
       this.#destroy(connection, reason);
@@ -321,13 +326,14 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
 
   #open(): Promise<PooledConnection> {
     this.#opening += 1;
-    const { maxLifetime, maxLifetimeJitter } = this.config;
-    const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
+    const startedAt = performance.now();
+    const lifetime = drawLifetime(this.config);
     return this.#inFlight.track(
       this.routing.connector.open(this.#nextId++, lifetime).then(
         (connection) => {
           this.#opening -= 1;
           this.#counts.created += 1;
+          this.#metrics?.created(performance.now() - startedAt);
           this.#connections.add(connection);
           if (this.#closed) {
             this.#destroy(connection, 'pool-closed');
@@ -381,11 +387,10 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
 
   /** Every period: retire expired idle connections, probe the rest, restore `min`. */
   async #checkHealth(): Promise<void> {
-    if (this.#closed || this.#checkingHealth) return;
-    this.#checkingHealth = true;
+    if (this.#closed) return;
+    this.#metrics?.refresh();
     const outcome = await this.#idle.check(performance.now());
     this.#ensureMin();
-    this.#checkingHealth = false;
     this.emit('health-check', outcome);
   }
 
@@ -415,6 +420,7 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
       ...this.#counts,
       acquireLatencyMs: this.#latency.percentiles(),
       connectAttempts: this.routing.connector.attempts,
+      preparedStatementConflicts: this.#statements.conflicts,
     };
   }
 
@@ -425,25 +431,20 @@ export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner
 
   async #shutDown(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#metrics?.close();
+    this.#housekeeping.stop();
     const topology = this.routing.close(timeoutMs);
     for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
     for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
-
-    if (this.#active > 0 && !(await this.#waitForDrain(timeoutMs))) {
-      // In-flight work ran past the timeout: cancel its statements, give them a moment to
-      // unwind, then cut whatever is still held.
-      const active = [...this.#connections].filter((connection) => connection.state === 'active');
-      await Promise.all(active.map((connection) => connection.cancel(this.config.connectTimeout)));
-      await this.#waitForDrain(CANCEL_GRACE_MS);
-      for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
-    }
-    await this.#inFlight.settled();
-    for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
-    await Promise.all([this.#inFlight.settled(), topology]);
-  }
-
-  #waitForDrain(timeoutMs: number): Promise<boolean> {
-    return this.#drained.wait(this.#active === 0, timeoutMs);
+    const subject = {
+      drained: this.#drained,
+      isDrained: () => this.#active === 0,
+      active: () => [...this.#connections].filter((connection) => connection.state === 'active'),
+      destroyAll: () => {
+        for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
+      },
+      settled: () => this.#inFlight.settled(),
+    };
+    await Promise.all([drainConnections(subject, timeoutMs, this.config.connectTimeout), topology]);
   }
 }

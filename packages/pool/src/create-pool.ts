@@ -1,6 +1,8 @@
+import { openTelemetryApi } from '@strata/telemetry';
 import { ConnectionPool } from './connection-pool.js';
 import type { Pool } from './pool.js';
 import { type Environment, type PoolConfigInput, resolvePoolConfig } from './pool-config.js';
+import { TracedConnectionPool } from './traced-connection-pool.js';
 
 /** Options that are not pool configuration. */
 export interface CreatePoolOptions {
@@ -15,8 +17,12 @@ export interface CreatePoolOptions {
  * or the first query.
  */
 export function createPool(config: PoolConfigInput = {}, options: CreatePoolOptions = {}): Pool {
-  const resolved = resolvePoolConfig(config, options.environment ?? process.env);
-  return new ConnectionPool(resolved.settings, resolved.clientConfig, resolved.knex, {
-    replicas: resolved.replicas,
-  });
+  const { settings, clientConfig, knex, replicas } = resolvePoolConfig(
+    config,
+    options.environment ?? process.env,
+  );
+  // Without the API (or with telemetry off) the plain pool: not even a check per statement.
+  // Replica pools are made of the same class.
+  const traced = settings.telemetry && openTelemetryApi !== undefined;
+  return new (traced ? TracedConnectionPool : ConnectionPool)(settings, clientConfig, knex, { replicas });
 }

@@ -1,5 +1,6 @@
+import type { RemovalReason } from './pool.js';
 import type { PoolSettings } from './pool-config.js';
-import type { PooledConnection, RemovalReason } from './pooled-connection.js';
+import type { PooledConnection } from './pooled-connection.js';
 
 /** What the idle connections need from their pool. */
 export interface IdleConnectionsOwner {

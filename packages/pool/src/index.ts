@@ -9,17 +9,33 @@ export {
 export { type CreatePoolOptions, createPool } from './create-pool.js';
 export type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
 export { NoMatchingServerError } from './no-matching-server-error.js';
-export type { Pool, PoolEvents, PoolStats, QueryField, QueryResult, RemovalReason } from './pool.js';
+export type {
+  PgBouncerFinding,
+  PgBouncerPoolMode,
+  Pool,
+  PoolEvents,
+  PoolStats,
+  QueryField,
+  QueryResult,
+  RemovalReason,
+} from './pool.js';
 export type { PoolClient } from './pool-client.js';
 export {
   type Environment,
-  type KnexOptions,
+  type PgBouncerSetting,
   type PoolConfigInput,
   type PoolSettings,
   poolConfigSchema,
   resolvePoolConfig,
 } from './pool-config.js';
-export { ClientReleasedError, PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+export {
+  ClientReleasedError,
+  KnexNotInstalledError,
+  PoolClosedError,
+  type PoolCounts,
+  PoolTimeoutError,
+} from './pool-errors.js';
+export type { KnexNotInstalled, KnexOptions, PoolKnex } from './pool-knex.js';
 export { poolOfKnex } from './pool-of-knex.js';
 export type { PoolTopologyStatus } from './pool-topology.js';
 export type { PoolReader } from './read-router.js';

@@ -1,13 +1,15 @@
-import { createRequire } from 'node:module';
 import { StrataError } from '@strata/errors';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type pg from 'pg';
 import { ambientConnectionOf, getAmbientConnection } from './ambient-connection.js';
+import { type KnexPgClient, loadKnex } from './load-knex.js';
 import type { Pool } from './pool.js';
 import type { CheckedOutClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { PoolSettings } from './pool-config.js';
+import type { KnexOptions } from './pool-knex.js';
 import { registerPoolKnex } from './pool-of-knex.js';
 import { PooledConnection } from './pooled-connection.js';
+import type { StatementTracing } from './statement-tracing.js';
 
 /** What the Knex client needs from the pool. */
 export interface KnexConnectionSource {
@@ -18,28 +20,21 @@ export interface KnexConnectionSource {
   release(connection: PooledConnection, destroy: boolean): void;
   /** A statement failed: the typed error to throw (counted, its connection marked if it broke). */
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
+  /** Statement spans, when the pool has them. */
+  readonly tracing: StatementTracing | undefined;
+  /** Runs one statement (`run`, whose SQL is `sql`) as the pool's statement policy says (PgBouncer). */
+  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R>;
 }
-
-/** The parts of knex's PostgreSQL dialect this file overrides or calls. */
-interface KnexPgClient {
-  transacting?: boolean;
-  query(connection: unknown, query: unknown): Promise<unknown>;
-  transaction(container: unknown, config: unknown, outerTx: unknown): unknown;
-}
-type KnexPgClientClass = new (config: object) => KnexPgClient;
-
-const require = createRequire(import.meta.url);
-// knex has no exports map; its dialect classes are reachable by path, and subclassing the
-// PostgreSQL one is knex's own extension point for custom clients.
-const KnexPostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexPgClientClass;
 
 /**
  * Builds the Knex instance of a pool. Its client takes connections from the Strata pool
  * instead of a tarn pool of its own (knex opens none), uses the ambient connection when
- * there is one, and turns driver errors into Strata's typed errors.
+ * there is one, and turns driver errors into Strata's typed errors. Loads knex now, not when
+ * the pool is imported; throws `KnexNotInstalledError` when it is not installed.
  */
 export function createPoolKnex(source: KnexConnectionSource, options: KnexOptions | undefined): Knex {
   const { leakDetectionThreshold } = source.settings;
+  const { knex, PostgresClient: KnexPostgresClient } = loadKnex();
 
   class StrataKnexClient extends KnexPostgresClient {
     constructor(config: object) {
@@ -71,9 +66,22 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
     }
 
     override query(connection: pg.Client, query: unknown): Promise<unknown> {
-      return super.query(connection, query).catch((error: unknown) => {
-        throw source.fail(PooledConnection.of(connection), error);
-      });
+      const tracing = source.tracing;
+      const tracer = tracing?.tracer();
+      if (tracing === undefined || tracer === undefined) return this.sendQuery(connection, query);
+      // Knex's compiled SQL, with `?` where the bound values go.
+      const text = typeof query === 'string' ? query : String((query as { sql?: unknown }).sql ?? '');
+      return tracing.trace(tracer, text, () => this.sendQuery(connection, query));
+    }
+
+    // Not #private: Knex runs transactions on Object.create() copies of this client.
+    sendQuery(connection: pg.Client, query: unknown): Promise<unknown> {
+      const sql = typeof query === 'string' ? query : String((query as { sql?: unknown } | null)?.sql ?? '');
+      return source
+        .aroundKnex(connection, sql, () => super.query(connection, query))
+        .catch((error: unknown) => {
+          throw source.fail(PooledConnection.of(connection), error);
+        });
     }
 
     override transaction(container: unknown, config: object | undefined, outerTx: unknown): unknown {
@@ -118,8 +126,8 @@ export function createPoolKnex(source: KnexConnectionSource, options: KnexOption
   }
 
   const instance = knex({
-    ...options,
-    client: StrataKnexClient as unknown as typeof knex.Client,
+    ...(options as object),
+    client: StrataKnexClient as unknown as Knex.Config['client'],
     // Put SQL text, never bound values, on driver errors; typed errors carry neither.
     compileSqlOnError: false,
   });

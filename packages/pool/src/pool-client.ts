@@ -16,7 +16,10 @@ export interface PoolClient {
   release(destroy?: boolean): void;
 }
 
-/** What a checked-out client needs from its pool. */
+/**
+ * What a checked-out client needs from its pool.
+ * @internal
+ */
 export interface ClientOwner {
   readonly pool: Pool;
   runOn<Row>(
@@ -27,7 +30,10 @@ export interface ClientOwner {
   release(connection: PooledConnection, destroy: boolean): void;
 }
 
-/** One checkout of a connection; a fresh object each time, so a stale reference cannot reach the next holder. */
+/**
+ * One checkout of a connection; a fresh object each time, so a stale reference cannot reach the next holder.
+ * @internal
+ */
 export class CheckedOutClient implements PoolClient {
   readonly #owner: ClientOwner;
   readonly #connection: PooledConnection;

@@ -24,7 +24,8 @@ describe('resolvePoolConfig', () => {
       maxLifetime: 30 * 60_000,
       idleTimeout: 5 * 60_000,
       healthCheckPeriod: 30_000,
-      preparedStatements: true,
+      preparedStatements: undefined,
+      pgbouncer: 'auto',
       applicationName: 'strata',
     });
   });
@@ -35,6 +36,18 @@ describe('resolvePoolConfig', () => {
     expect(settings.connectionString).toBe('postgres://app:***@db.internal:6543/orders');
     expect(JSON.stringify(settings)).not.toContain('s3cret-pw');
     expect(clientConfig.password).toBe('s3cret-pw');
+  });
+
+  test('telemetry is on, and the pool is named after its target, unless told otherwise', () => {
+    expect(resolvePoolConfig({ connectionString: url }).settings).toMatchObject({
+      telemetry: true,
+      poolName: 'db.internal:6543/orders',
+    });
+    const named = resolvePoolConfig(
+      { connectionString: url },
+      { STRATA_POOL_TELEMETRY: 'off', STRATA_POOL_NAME: 'primary' },
+    );
+    expect(named.settings).toMatchObject({ telemetry: false, poolName: 'primary' });
   });
 
   test('discrete fields win over the URL', () => {
@@ -131,6 +144,18 @@ describe('the environment', () => {
       preparedStatements: false,
       applicationName: 'from-env',
     });
+  });
+
+  test('STRATA_POOL_PGBOUNCER names the pool mode, or false for none', () => {
+    const mode = (value: string) =>
+      resolvePoolConfig({}, { DATABASE_URL: url, STRATA_POOL_PGBOUNCER: value }).settings.pgbouncer;
+    expect(mode('transaction')).toBe('transaction');
+    expect(mode('Session')).toBe('session');
+    expect(mode('false')).toBe(false);
+    expect(mode('none')).toBe(false);
+    expect(issuesOf(() => mode('statement'))).toEqual([
+      { path: 'STRATA_POOL_PGBOUNCER (pgbouncer)', message: expect.any(String) },
+    ]);
   });
 
   test('bad environment values are reported by variable name', () => {

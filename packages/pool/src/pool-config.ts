@@ -1,9 +1,9 @@
+import type { ConnectionOptions } from 'node:tls';
 import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@strata/errors';
-import type { Knex } from 'knex';
-import type { ClientConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
+import type { KnexOptions } from './pool-knex.js';
 import {
   isConnectionUrl,
   type ReplicaSettings,
@@ -20,9 +20,6 @@ const milliseconds = () =>
   z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
 const positiveMilliseconds = () =>
   z.number().int('must be a whole number of milliseconds').positive('must be more than 0');
-
-/** Knex options the shared Knex instance accepts; connection and pool come from Strata. */
-export type KnexOptions = Omit<Knex.Config, 'client' | 'connection' | 'pool' | 'connectionPool'>;
 
 const tlsOptionsSchema = z.strictObject({
   rejectUnauthorized: z.boolean().optional(),
@@ -99,9 +96,22 @@ export const poolConfigSchema = z
 
     /**
      * Run parameterised `query()` calls as named prepared statements (named by a hash of the
-     * SQL, prepared once per connection). Turn off behind PgBouncer < 1.21 in transaction mode.
+     * SQL, prepared once per connection). Unset: on, except behind PgBouncer in transaction
+     * mode. `true` there means PgBouncer ≥ 1.21 with `max_prepared_statements` > 0.
      */
-    preparedStatements: z.boolean().default(true),
+    preparedStatements: z.boolean().optional(),
+    /**
+     * OpenTelemetry spans and metrics (see the README). They cost nothing measurable while no
+     * OpenTelemetry SDK is registered; `false` turns them off for this pool even when one is.
+     */
+    telemetry: z.boolean().default(true),
+    /** `db.client.connection.pool.name` of the pool's metrics; defaults to `host:port/database`. */
+    poolName: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
+    /**
+     * PgBouncer in front: `auto` detects it on the first connection; `transaction` or
+     * `session` says so (no detection); `false` says there is none.
+     */
+    pgbouncer: z.union([z.enum(['auto', 'transaction', 'session']), z.literal(false)]).default('auto'),
     /** Options for the shared Knex instance (e.g. `postProcessResponse`, `wrapIdentifier`). */
     knex: z
       .custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object')
@@ -154,7 +164,6 @@ export interface PoolSettings {
   readonly statementTimeout: number | undefined;
   readonly lockTimeout: number | undefined;
   readonly idleInTransactionSessionTimeout: number | undefined;
-  readonly preparedStatements: boolean;
   /** Every host the primary is looked for among, in order (`host`/`port` are the first). */
   readonly hosts: readonly HostAddress[];
   readonly targetSessionAttrs: TargetSessionAttrs;
@@ -163,13 +172,44 @@ export interface PoolSettings {
   readonly readYourWritesTimeout: number;
   readonly topologyCheckPeriod: number;
   readonly failoverBackoff: { readonly baseDelay: number; readonly maxDelay: number };
+  /** Undefined: on, except behind PgBouncer in transaction mode. */
+  readonly preparedStatements: boolean | undefined;
+  readonly pgbouncer: PgBouncerSetting;
+  readonly telemetry: boolean;
+  /** Names the pool in OpenTelemetry metrics: `poolName`, else `host:port/database`. */
+  readonly poolName: string;
 }
+
+/**
+ * The node-postgres client config the pool opens its connections with: the fields it sets,
+ * typed here so the pool's public types need not reference `pg`'s (@types/pg).
+ */
+export interface DriverConfig {
+  host: string;
+  port: number;
+  database: string | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  ssl: boolean | ConnectionOptions;
+  connectionTimeoutMillis: number;
+  keepAlive: boolean;
+  /** Startup parameters: they hold for the whole session, also behind PgBouncer. */
+  application_name: string;
+  statement_timeout?: number;
+  lock_timeout?: number;
+  idle_in_transaction_session_timeout?: number;
+  /** Command-line options for the backend, e.g. `-c lock_timeout=0`. */
+  options?: string;
+}
+
+/** The `pgbouncer` setting. */
+export type PgBouncerSetting = 'auto' | 'transaction' | 'session' | false;
 
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
 export interface ResolvedPoolConfig {
   settings: PoolSettings;
   /** node-postgres client config, session settings included as startup parameters. */
-  clientConfig: ClientConfig;
+  clientConfig: DriverConfig;
   knex: KnexOptions | undefined;
   /** Each read replica's settings and driver config. */
   replicas: ResolvedTopology['replicas'];
@@ -196,9 +236,12 @@ const ENVIRONMENT_VARIABLES = {
   },
   STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
   ...TOPOLOGY_ENVIRONMENT_VARIABLES,
+  STRATA_POOL_TELEMETRY: { field: 'telemetry', type: 'boolean' },
+  STRATA_POOL_NAME: { field: 'poolName', type: 'string' },
+  STRATA_POOL_PGBOUNCER: { field: 'pgbouncer', type: 'pgbouncer' },
 } as const satisfies Record<
   string,
-  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'list' }
+  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'list' | 'pgbouncer' }
 >;
 
 /** Environment variables as `process.env` holds them. */
@@ -215,6 +258,9 @@ function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
       config[field] = raw;
     } else if (type === 'list') {
       config[field] = splitUrlList(raw);
+    } else if (type === 'pgbouncer') {
+      // `false` (or off, no, 0, none) says there is none; the mode names pass through for zod to check.
+      config[field] = /^(false|0|off|no|none)$/i.test(raw.trim()) ? false : raw.trim().toLowerCase();
     } else if (type === 'integer') {
       if (/^\s*-?\d+\s*$/.test(raw)) config[field] = Number(raw);
       else issues.push({ path: variable, message: 'must be a whole number' });
@@ -261,14 +307,16 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
   const url: Partial<ReturnType<typeof parseConnectionString>> = connectionUrl
     ? parseConnectionString(connectionUrl.singleHostUrl)
     : {};
-  const clientConfig: ClientConfig = {
+  // host and port come from the topology (the first of the hosts).
+  const driver: Omit<DriverConfig, 'host' | 'port'> = {
     database: parsed.database ?? (url.database || undefined),
     user: parsed.user ?? (url.user || undefined),
     password: parsed.password ?? (url.password || undefined),
-    ssl: parsed.ssl ?? (url.ssl as ClientConfig['ssl']) ?? false,
+    ssl: parsed.ssl ?? (url.ssl as DriverConfig['ssl'] | undefined) ?? false,
     connectionTimeoutMillis: parsed.connectTimeout,
     keepAlive: true,
-    // Startup parameters, not SET: they hold for the whole session, also behind PgBouncer.
+    // Startup parameters, not SET: they hold for the whole session. Behind PgBouncer, which
+    // refuses them, session-settings.ts applies them instead.
     application_name: parsed.applicationName,
     ...(parsed.statementTimeout !== undefined && { statement_timeout: parsed.statementTimeout }),
     ...(parsed.lockTimeout !== undefined && { lock_timeout: parsed.lockTimeout }),
@@ -289,13 +337,12 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     .filter(([, value]) => value === 0)
     .map(([name]) => `-c ${name}=0`);
   if (zeroSettings.length > 0) {
-    clientConfig.options = [clientConfig.options, ...zeroSettings].filter(Boolean).join(' ');
+    driver.options = [driver.options, ...zeroSettings].filter(Boolean).join(' ');
   }
 
-  const topology = resolveTopology(parsed, connectionUrl, clientConfig);
+  const topology = resolveTopology(parsed, connectionUrl, driver);
   const primary = topology.hosts[0] as HostAddress;
-  clientConfig.host = primary.host;
-  clientConfig.port = primary.port;
+  const clientConfig: DriverConfig = { ...driver, host: primary.host, port: primary.port };
 
   const {
     connectionString,
@@ -312,14 +359,16 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     targetSessionAttrs: topology.targetSessionAttrs,
     replicas: Object.freeze(topology.replicas.map((replica) => replica.settings)),
     connectionString: connectionString ? redactConnectionString(connectionString) : undefined,
-    host: clientConfig.host as string,
-    port: clientConfig.port as number,
+    host: clientConfig.host,
+    port: clientConfig.port,
     database: clientConfig.database,
     user: clientConfig.user,
     ssl: Boolean(clientConfig.ssl),
     statementTimeout: parsed.statementTimeout,
     lockTimeout: parsed.lockTimeout,
     idleInTransactionSessionTimeout: parsed.idleInTransactionSessionTimeout,
+    poolName: parsed.poolName ?? `${clientConfig.host}:${clientConfig.port}/${clientConfig.database ?? ''}`,
+    preparedStatements: parsed.preparedStatements,
   });
   return { settings, clientConfig, knex, replicas: topology.replicas };
 }

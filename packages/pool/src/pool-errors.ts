@@ -43,3 +43,18 @@ export class ClientReleasedError extends StrataError {
     );
   }
 }
+
+/**
+ * `pool.knex` was used, but the `knex` package (an optional peer dependency of @strata/pool)
+ * is not installed where the pool can load it.
+ */
+export class KnexNotInstalledError extends StrataError {
+  constructor(options: { cause?: unknown } = {}) {
+    super(
+      'KNEX_NOT_INSTALLED',
+      'pool.knex needs the "knex" package, an optional peer dependency of @strata/pool that is not installed. ' +
+        'Install it next to @strata/pool (`npm install knex`), or use pool.query() and pool.connect() instead.',
+      options,
+    );
+  }
+}

@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { ConnectionError } from '@strata/errors';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createPool } from './create-pool.js';
-import type { Pool, PoolEvents } from './pool.js';
-import type { RemovalReason } from './pooled-connection.js';
+import type { Pool, PoolEvents, RemovalReason } from './pool.js';
 import { TcpProxy } from './test-support/tcp-proxy.js';
 import { backendsOf, serverUrl, terminate, uniqueName, withAdmin } from './test-support/test-database.js';
 

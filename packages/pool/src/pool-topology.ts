@@ -1,13 +1,13 @@
 import type { EventEmitter } from 'node:events';
-import type pg from 'pg';
 import { parseWalPosition } from './consistency-session.js';
-import type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
+import { formatHost, type HostAddress, type TargetSessionAttrs } from './multi-host-url.js';
 import type { PoolEvents } from './pool.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
+import type { KnexOptions } from './pool-knex.js';
 import { PrimaryResolver } from './primary-resolver.js';
 import { type PrimaryPool, ReadRouter } from './read-router.js';
 import { type ReplicaPool, ReplicaSet, type ReplicaStatus } from './replica-set.js';
-import { DirectConnector, type ServerConnector } from './server-connector.js';
+import { type ConnectionOpener, DirectConnector, type ServerConnector } from './server-connector.js';
 import type { ServerRole } from './server-role.js';
 import type { ReplicaSettings } from './topology-config.js';
 
@@ -21,13 +21,32 @@ export interface PoolTopologyStatus {
   readonly replicas: readonly ReplicaStatus[];
 }
 
-/** A read replica's configuration, resolved. */
+/**
+ * A read replica's configuration, resolved.
+ * @internal
+ */
 export interface ReplicaTarget {
   readonly settings: ReplicaSettings;
-  readonly clientConfig: pg.ClientConfig;
+  readonly clientConfig: DriverConfig;
 }
 
-/** What the topology needs from the pool that owns it. */
+/**
+ * What a pool's topology is made of, besides the pool itself.
+ * @internal
+ */
+export interface TopologyParts {
+  readonly clientConfig: DriverConfig;
+  /** How the pool opens a connection to a host; every connector opens through it. */
+  readonly open: ConnectionOpener;
+  readonly replicas: readonly ReplicaTarget[];
+  readonly createReplicaPool: (settings: PoolSettings, clientConfig: DriverConfig) => ReplicaPool;
+  readonly knexOptions: KnexOptions | undefined;
+}
+
+/**
+ * What the topology needs from the pool that owns it.
+ * @internal
+ */
 export interface TopologyOwner extends PrimaryPool, Pick<EventEmitter<PoolEvents>, 'emit'> {
   /** The primary moved to `current`: connections to other servers must go. */
   retireOthers(current: HostAddress): void;
@@ -36,7 +55,10 @@ export interface TopologyOwner extends PrimaryPool, Pick<EventEmitter<PoolEvents
 const ROLE_SQL =
   "SELECT pg_is_in_recovery() AS standby, current_setting('default_transaction_read_only') = 'on' AS read_only";
 
-/** The settings of a replica's own pool: the primary pool's, aimed at the replica. */
+/**
+ * The settings of a replica's own pool: the primary pool's, aimed at the replica.
+ * @internal
+ */
 export function replicaPoolSettings(settings: PoolSettings, replica: ReplicaSettings): PoolSettings {
   return Object.freeze({
     ...settings,
@@ -45,6 +67,8 @@ export function replicaPoolSettings(settings: PoolSettings, replica: ReplicaSett
     port: replica.port,
     database: replica.database,
     hosts: Object.freeze([{ host: replica.host, port: replica.port }]),
+    // Its metrics apart from the primary's.
+    poolName: `${settings.poolName} replica ${formatHost(replica)}`,
     targetSessionAttrs: 'any' as const,
     replicas: Object.freeze([]),
   });
@@ -54,6 +78,7 @@ export function replicaPoolSettings(settings: PoolSettings, replica: ReplicaSett
  * A pool's topology: the connector that finds its server (one host, or the primary among
  * several), the read replicas, the router that sends reads to them, and the periodic check
  * (every `topologyCheckPeriod`) that probes replicas and reads the primary's role again.
+ * @internal
  */
 export class PoolTopology {
   readonly connector: ServerConnector;
@@ -63,13 +88,8 @@ export class PoolTopology {
   readonly #timer: NodeJS.Timeout | undefined;
   #checking: Promise<void> | undefined;
 
-  constructor(
-    owner: TopologyOwner,
-    clientConfig: pg.ClientConfig,
-    replicas: readonly ReplicaTarget[],
-    createReplicaPool: (settings: PoolSettings, clientConfig: pg.ClientConfig) => ReplicaPool,
-    knexOptions: KnexOptions | undefined,
-  ) {
+  constructor(owner: TopologyOwner, parts: TopologyParts) {
+    const { clientConfig, open, replicas, createReplicaPool, knexOptions } = parts;
     this.#owner = owner;
     const { settings } = owner;
     const replicaPools = replicas.map((replica) => ({
@@ -83,6 +103,7 @@ export class PoolTopology {
             hosts,
             targetSessionAttrs,
             clientConfig,
+            open,
             acquireTimeout: settings.acquireTimeout,
             connectTimeout: settings.connectTimeout,
             failoverBackoff: settings.failoverBackoff,
@@ -92,7 +113,7 @@ export class PoolTopology {
             },
             readRole: () => this.#readRole(),
           })
-        : new DirectConnector(clientConfig);
+        : new DirectConnector(clientConfig, open);
     this.#replicas =
       replicaPools.length === 0
         ? undefined
@@ -100,7 +121,7 @@ export class PoolTopology {
             maxReplicaLag: settings.maxReplicaLag,
             primaryPosition: () => this.#primaryPosition(),
             changed: (status, previous) => owner.emit('replica-state', { ...status, previous }),
-            secrets: [clientConfig.password as string | undefined],
+            secrets: [clientConfig.password],
           });
     this.router = new ReadRouter(owner, this.#replicas, knexOptions);
     if (this.connector instanceof PrimaryResolver || this.#replicas !== undefined) {

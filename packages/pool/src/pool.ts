@@ -1,17 +1,30 @@
 import type { EventEmitter } from 'node:events';
-import type { Knex } from 'knex';
 import type {
   ConsistencySession,
   ConsistencySessionOptions,
   ReadConsistency,
 } from './consistency-session.js';
 import type { HostAddress } from './multi-host-url.js';
+import type { PgBouncerFinding, PgBouncerPoolMode } from './pgbouncer-mode.js';
 import type { PoolClient } from './pool-client.js';
 import type { PoolSettings } from './pool-config.js';
+import type { PoolKnex } from './pool-knex.js';
 import type { PoolTopologyStatus } from './pool-topology.js';
-import type { RemovalReason } from './pooled-connection.js';
 import type { PoolReader } from './read-router.js';
 import type { ReplicaState, ReplicaStatus } from './replica-set.js';
+
+/** Why the pool closed a connection (the `remove` event carries it). */
+export type RemovalReason =
+  | 'idle-timeout'
+  | 'max-lifetime'
+  | 'health-check'
+  | 'ping-failed'
+  | 'broken'
+  | 'in-transaction'
+  | 'stale-statement'
+  | 'destroyed-by-caller'
+  | 'failover'
+  | 'pool-closed';
 
 /** A column of a result, as PostgreSQL describes it. */
 export interface QueryField {
@@ -50,6 +63,8 @@ export interface PoolStats {
   acquireTimeouts: number;
   /** TCP connections attempted since the pool was created, probes of the failover search included. */
   connectAttempts: number;
+  /** Named statements that met another client's behind PgBouncer (42P05, 26000) and ran again unnamed. */
+  preparedStatementConflicts: number;
 }
 
 /** The events a pool emits, with their payloads. */
@@ -68,6 +83,17 @@ export interface PoolEvents {
   primary: [{ host: string; port: number; previous: HostAddress | undefined }];
   /** A read replica became healthy, lagging, unreachable, ... */
   'replica-state': [ReplicaStatus & { previous: ReplicaState }];
+  /**
+   * The first connection found what is in front of the server (PgBouncer and its pool mode, or
+   * nothing), or the configured `pgbouncer` setting was applied; `message` says what the pool
+   * changed. Without a listener, a detected PgBouncer is logged with `console.info`.
+   */
+  pgbouncer: [PgBouncerFinding];
+  /**
+   * A named prepared statement met another client's on a PgBouncer server connection (42P05)
+   * or was missing there (26000). It ran again unnamed; the pool names no more statements.
+   */
+  'prepared-statement-conflict': [{ connectionId: number; sqlState: string }];
 }
 
 /**
@@ -79,11 +105,18 @@ export interface Pool extends EventEmitter<PoolEvents> {
   /** The resolved configuration, password removed (target `host`/`port` included). */
   readonly config: PoolSettings;
   /**
+   * The pool mode of the PgBouncer in front (`transaction` or `session`), `false` when there is
+   * none, `undefined` until the first connection found out (see the `pgbouncer` setting).
+   */
+  readonly pgbouncer: PgBouncerPoolMode | false | undefined;
+  /**
    * A Knex instance whose every query (and transaction) runs on this pool's connections.
    * Bind Objection models to it: `Model.knex(pool.knex)` or `pool.bindModel(Model)`.
-   * Do not `destroy()` it; close the pool instead.
+   * Do not `destroy()` it; close the pool instead. Created (and the `knex` package, an
+   * optional peer dependency, loaded) on first access; throws `KnexNotInstalledError` when
+   * knex is not installed.
    */
-  readonly knex: Knex;
+  readonly knex: PoolKnex;
   /**
    * Opens `min` connections, retrying with backoff for `readyTimeout` while the server is
    * not up yet; then keeps `min` warm. Rejects with a ConnectionError that says why.
@@ -91,15 +124,16 @@ export interface Pool extends EventEmitter<PoolEvents> {
   ready(): Promise<void>;
   /**
    * Runs one statement on a pooled connection (or the ambient one, see `runWithConnection`).
-   * With `values` it runs as a named prepared statement unless `preparedStatements` is off;
-   * without, it uses the simple protocol and may hold several statements.
+   * With `values` it runs as a named prepared statement unless `preparedStatements` is off
+   * (or unset behind PgBouncer in transaction mode); without, it uses the simple protocol and
+   * may hold several statements.
    * Errors arrive as typed Strata errors (`UniqueViolationError`, `ConnectionError`, ...).
    */
   query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>>;
   /** Checks out a connection for several statements; always `release()` it (in `finally`). */
   connect(): Promise<PoolClient>;
   /** Binds an Objection model class to this pool's Knex: `pool.bindModel(Person).query()`. */
-  bindModel<M extends { bindKnex(knex: Knex): M }>(model: M): M;
+  bindModel<M extends { bindKnex(knex: PoolKnex): M }>(model: M): M;
   /**
    * Reads on the read replicas, under the consistency of the current session (`session()`),
    * or bounded lag (`replica`) outside one. Without replicas, reads go to the primary.
@@ -126,4 +160,4 @@ export interface Pool extends EventEmitter<PoolEvents> {
   readonly closed: boolean;
 }
 
-export type { RemovalReason };
+export type { PgBouncerFinding, PgBouncerPoolMode };

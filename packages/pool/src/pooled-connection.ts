@@ -1,19 +1,7 @@
 import pg from 'pg';
 import { sendCancelRequest } from './cancel-request.js';
 import type { HostAddress } from './multi-host-url.js';
-
-/** Why the pool closed a connection (the `remove` event carries it). */
-export type RemovalReason =
-  | 'idle-timeout'
-  | 'max-lifetime'
-  | 'health-check'
-  | 'ping-failed'
-  | 'broken'
-  | 'in-transaction'
-  | 'stale-statement'
-  | 'destroyed-by-caller'
-  | 'failover'
-  | 'pool-closed';
+import type { RemovalReason } from './pool.js';
 
 /** node-postgres internals the pool relies on (stable across pg 8; not in @types/pg). */
 interface ClientInternals {
@@ -21,6 +9,7 @@ interface ClientInternals {
   secretKey: number | null;
   connection: {
     parsedStatements: Record<string, string>;
+    submittedNamedStatements: Record<string, string>;
     on(
       event: 'parameterStatus',
       listener: (message: { parameterName: string; parameterValue: string }) => void,
@@ -45,6 +34,11 @@ export class PooledConnection {
   state: 'opening' | 'idle' | 'active' | 'probing' | 'closed' = 'opening';
   /** The socket failed or the server ended the session; the connection must not be reused. */
   broken = false;
+  /**
+   * What the server or the socket said when the connection broke while no statement ran on
+   * it (e.g. FATAL 25P03 after `idle_in_transaction_session_timeout`, 57P01 on termination).
+   */
+  brokenBy: unknown = undefined;
   /** Called once when the connection breaks (socket error, session ended by the server). */
   onBroken: (() => void) | undefined = undefined;
   /** A prepared statement went stale inside a transaction; retire the connection at release. */
@@ -54,7 +48,7 @@ export class PooledConnection {
   /** Where the current holder acquired it; only for holds that can leak (connect(), Knex). */
   leaseStack: Error | undefined = undefined;
   leakReported = false;
-  /** The last statement queued on this connection by a holder (see `runOn`). */
+  /** The last statement queued on this connection by a holder (see `enqueue`). */
   queue: Promise<void> | undefined = undefined;
   /** The server it is connected to. */
   readonly endpoint: HostAddress;
@@ -116,7 +110,9 @@ export class PooledConnection {
 
   /** Forgets a prepared statement node-postgres believes exists, so it is parsed again. */
   forgetStatement(name: string): void {
-    delete (this.client as unknown as ClientInternals).connection.parsedStatements[name];
+    const { connection } = this.client as unknown as ClientInternals;
+    delete connection.parsedStatements[name];
+    delete connection.submittedNamedStatements[name];
   }
 
   /**
@@ -132,6 +128,14 @@ export class PooledConnection {
     if (this.discard) return 'stale-statement';
     if (this.client.getTransactionStatus() !== 'I') return 'in-transaction';
     return undefined;
+  }
+
+  /**
+   * The error that explains a statement failing on this connection: the reason the session
+   * ended, when it ended before (the driver then only says "not queryable"), else `error`.
+   */
+  failureCause(error: unknown): unknown {
+    return this.brokenBy ?? error;
   }
 
   /** Asks the server to cancel the statement this connection runs, if any; never rejects. */
@@ -171,6 +175,12 @@ export class PooledConnection {
   }
 }
 
+/** A new connection's lifetime: drawn from [maxLifetime × (1 − jitter), maxLifetime]; 0 = no limit. */
+export function drawLifetime(settings: { maxLifetime: number; maxLifetimeJitter: number }): number {
+  const { maxLifetime, maxLifetimeJitter } = settings;
+  return maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
+}
+
 /**
  * Opens one connection. An `error` listener is attached before connecting: a server that
  * ends an idle session would otherwise crash the process with an unhandled `error` event.
@@ -182,13 +192,14 @@ export async function openConnection(
 ): Promise<PooledConnection> {
   const client = new pg.Client(config);
   const connection = new PooledConnection(id, client, lifetime);
-  const markBroken = () => {
+  const markBroken = (error?: unknown) => {
     if (connection.broken) return;
     connection.broken = true;
+    connection.brokenBy = error;
     connection.onBroken?.();
   };
   client.on('error', markBroken);
-  client.on('end', markBroken);
+  client.on('end', () => markBroken());
   try {
     await client.connect();
   } catch (error) {

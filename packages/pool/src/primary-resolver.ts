@@ -1,20 +1,22 @@
 import { ConnectionError, ReadOnlyTransactionError } from '@strata/errors';
-import type pg from 'pg';
 import { connectFailure } from './connect-failure.js';
 import { type FailoverBackoff, failoverDelay } from './failover-backoff.js';
 import { formatHost, type HostAddress, sameHost, type TargetSessionAttrs } from './multi-host-url.js';
 import { NoMatchingServerError } from './no-matching-server-error.js';
+import type { DriverConfig } from './pool-config.js';
 import { PoolClosedError } from './pool-errors.js';
-import { openConnection, type PooledConnection } from './pooled-connection.js';
-import type { ServerConnector } from './server-connector.js';
+import type { PooledConnection } from './pooled-connection.js';
+import type { ConnectionOpener, ServerConnector } from './server-connector.js';
 import { roleOf, type ServerRole, serves } from './server-role.js';
 
 /** What the resolver needs from its pool. */
 export interface PrimaryResolverOptions {
   readonly hosts: readonly HostAddress[];
   readonly targetSessionAttrs: TargetSessionAttrs;
-  /** The driver config; `host` and `port` are set per host. */
-  readonly clientConfig: pg.ClientConfig;
+  /** What error messages name besides the host (and the password they must not show). */
+  readonly clientConfig: Pick<DriverConfig, 'database' | 'password'>;
+  /** Opens a connection to one host (PgBouncer handling included). */
+  readonly open: ConnectionOpener;
   readonly acquireTimeout: number;
   readonly connectTimeout: number;
   readonly failoverBackoff: FailoverBackoff;
@@ -169,7 +171,7 @@ export class PrimaryResolver implements ServerConnector {
 
   #connect(host: HostAddress, id: number, lifetime: number): Promise<PooledConnection> {
     this.attempts += 1;
-    return openConnection({ ...this.#options.clientConfig, host: host.host, port: host.port }, id, lifetime);
+    return this.#options.open(host, id, lifetime);
   }
 
   /** Waits for the search under way (starting one if needed), at most `acquireTimeout`. */
@@ -222,7 +224,7 @@ export class PrimaryResolver implements ServerConnector {
       host: host.host,
       port: host.port,
       database: clientConfig.database,
-      password: clientConfig.password as string | undefined,
+      password: clientConfig.password,
     };
   }
 }

@@ -1,5 +1,4 @@
 import { ConnectionError, InvalidConfigError, RecoveryConflictError } from '@strata/errors';
-import type { Knex } from 'knex';
 import { ambientConnectionOf } from './ambient-connection.js';
 import {
   activeSession,
@@ -12,9 +11,11 @@ import {
 import { createPoolKnex } from './knex-client.js';
 import type { Pool, QueryResult } from './pool.js';
 import type { PoolClient } from './pool-client.js';
-import type { KnexOptions, PoolSettings } from './pool-config.js';
-import type { PooledConnection } from './pooled-connection.js';
+import type { PoolSettings } from './pool-config.js';
+import type { KnexOptions, PoolKnex } from './pool-knex.js';
+import { PooledConnection } from './pooled-connection.js';
 import type { ReplicaMember, ReplicaPool, ReplicaSet } from './replica-set.js';
+import type { StatementTracing } from './statement-tracing.js';
 
 /** A way to run reads with one consistency: `pool.replica`, `pool.reader('read-your-writes')`. */
 export interface PoolReader {
@@ -29,13 +30,18 @@ export interface PoolReader {
   /** Checks out a connection to a replica the consistency allows (else the primary), e.g. for a read-only transaction. */
   connect(): Promise<PoolClient>;
   /** A Knex instance whose queries are routed the same way (one connection per query). */
-  readonly knex: Knex;
+  readonly knex: PoolKnex;
 }
 
-/** The primary's pool, as the router uses it. */
+/**
+ * The primary's pool, as the router uses it.
+ * @internal
+ */
 export interface PrimaryPool extends ReplicaPool {
   readonly pool: Pool;
   readonly settings: PoolSettings;
+  /** Statement spans, when the pool has them. */
+  readonly tracing: StatementTracing | undefined;
   /** A statement of the pool's own: not counted as a possible write of the current session. */
   internalQuery<Row = Record<string, unknown>>(
     text: string,
@@ -54,6 +60,7 @@ interface Target {
  * consistency, the primary or a replica (healthy and within `maxReplicaLag`; for
  * read-your-writes also past the session's last write, waited for up to
  * `readYourWritesTimeout`). Without replicas every read goes to the primary.
+ * @internal
  */
 export class ReadRouter {
   readonly #primary: PrimaryPool;
@@ -152,7 +159,7 @@ export class ReadRouter {
     const replicas = this.#replicas;
     const knexOptions = this.#knexOptions;
     const owners = new WeakMap<PooledConnection, ReplicaPool>();
-    let knex: Knex | undefined;
+    let knex: PoolKnex | undefined;
     return {
       consistency,
       async query<Row>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>> {
@@ -172,7 +179,7 @@ export class ReadRouter {
         const chosen = router.target(consistency);
         return (chosen instanceof Promise ? await chosen : chosen).pool.connect();
       },
-      get knex(): Knex {
+      get knex(): PoolKnex {
         knex ??= createPoolKnex(
           {
             pool: primary.pool,
@@ -191,6 +198,12 @@ export class ReadRouter {
             },
             fail: (connection, error) =>
               ((connection && owners.get(connection)) ?? primary).fail(connection, error),
+            tracing: primary.tracing,
+            // Each pool's statement policy (PgBouncer) for the server it connects to.
+            aroundKnex: (client, sql, run) => {
+              const connection = PooledConnection.of(client);
+              return ((connection && owners.get(connection)) ?? primary).aroundKnex(client, sql, run);
+            },
           },
           knexOptions,
         );

@@ -4,7 +4,7 @@ import type {
   ConsistencySessionOptions,
   ReadConsistency,
 } from './consistency-session.js';
-import type { PoolEvents } from './pool.js';
+import type { Pool, PoolEvents } from './pool.js';
 import type { PoolTopology, PoolTopologyStatus } from './pool-topology.js';
 import type { PoolReader } from './read-router.js';
 
@@ -15,6 +15,18 @@ import type { PoolReader } from './read-router.js';
  */
 export abstract class ReadRoutingPool extends EventEmitter<PoolEvents> {
   protected routing!: PoolTopology;
+  /** Set for a replica's pool: the pool it belongs to (ambient connections and Knex go by it). */
+  readonly #parent: Pool | undefined;
+
+  constructor(parent: Pool | undefined) {
+    super();
+    this.#parent = parent;
+  }
+
+  /** The pool callers know: this one, or for a replica's pool, the pool it belongs to. */
+  get pool(): Pool {
+    return this.#parent ?? (this as unknown as Pool);
+  }
 
   get replica(): PoolReader {
     return this.routing.router.reader();

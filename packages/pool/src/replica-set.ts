@@ -1,4 +1,5 @@
 import { redactSecret } from '@strata/errors';
+import type pg from 'pg';
 import { formatWalPosition, parseWalPosition } from './consistency-session.js';
 import type { HostAddress } from './multi-host-url.js';
 import type { PoolEvents, QueryResult } from './pool.js';
@@ -28,13 +29,18 @@ export interface ReplicaStatus {
   readonly error?: string;
 }
 
-/** The parts of a replica's pool the replica set uses. */
+/**
+ * The parts of a replica's pool the replica set uses.
+ * @internal
+ */
 export interface ReplicaPool {
   query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>>;
   connect(): Promise<PoolClient>;
   acquire(stack: Error | undefined): Promise<PooledConnection>;
   release(connection: PooledConnection, destroy: boolean): void;
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
+  /** @internal Runs one Knex statement under this pool's statement policy (PgBouncer). */
+  aroundKnex<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R>;
   on<E extends keyof PoolEvents>(event: E, listener: (...args: PoolEvents[E]) => void): unknown;
   close(options?: { timeoutMs?: number }): Promise<void>;
 }
@@ -53,7 +59,10 @@ const REPLAY_POLL_MS = 1;
 const PROBE_POLL_MS = 5;
 const PROBE_POLL_MAX_MS = 100;
 
-/** One read replica: its pool, and what the last probe said. */
+/**
+ * One read replica: its pool, and what the last probe said.
+ * @internal
+ */
 export class ReplicaMember {
   readonly pool: ReplicaPool;
   readonly endpoint: HostAddress;
@@ -110,7 +119,10 @@ interface ProbeRow {
   since_replay_ms: number | null;
 }
 
-/** What the replica set needs from its pool. */
+/**
+ * What the replica set needs from its pool.
+ * @internal
+ */
 export interface ReplicaSetOptions {
   readonly maxReplicaLag: number;
   /** The primary's current WAL position, or undefined when it cannot be read. */
@@ -125,6 +137,7 @@ export interface ReplicaSetOptions {
  * The read replicas of a pool and their health: probed every `topologyCheckPeriod` (role,
  * replay position, lag), left out of routing while unreachable, lagging or promoted, and
  * probed again on the next round. Reads are spread round-robin over the healthy ones.
+ * @internal
  */
 export class ReplicaSet {
   readonly members: readonly ReplicaMember[];

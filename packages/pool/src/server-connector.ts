@@ -1,10 +1,17 @@
-import type pg from 'pg';
 import type { HostAddress } from './multi-host-url.js';
-import { openConnection, type PooledConnection } from './pooled-connection.js';
+import type { PooledConnection } from './pooled-connection.js';
+
+/**
+ * Opens one connection to `host` for the pool. The pool's is `PgBouncerMode.open`: whichever
+ * host a connector picks, PgBouncer detection and session settings apply to what it opens.
+ * @internal
+ */
+export type ConnectionOpener = (host: HostAddress, id: number, lifetime: number) => Promise<PooledConnection>;
 
 /**
  * Where a pool's new connections come from: one server (`DirectConnector`), or whichever of
  * several hosts matches `target_session_attrs` (`PrimaryResolver`).
+ * @internal
  */
 export interface ServerConnector {
   /** Opens one connection for the pool; rejects with the (typed) reason. */
@@ -24,21 +31,24 @@ export interface ServerConnector {
   close(): void;
 }
 
-/** One server, connected to as configured: no role checks, no probes. */
+/**
+ * One server, connected to as configured: no role checks, no probes.
+ * @internal
+ */
 export class DirectConnector implements ServerConnector {
-  readonly #config: pg.ClientConfig;
+  readonly #open: ConnectionOpener;
   readonly current: HostAddress;
   readonly resolving = false;
   attempts = 0;
 
-  constructor(config: pg.ClientConfig) {
-    this.#config = config;
-    this.current = { host: config.host as string, port: config.port as number };
+  constructor(host: HostAddress, open: ConnectionOpener) {
+    this.#open = open;
+    this.current = { host: host.host, port: host.port };
   }
 
   open(id: number, lifetime: number): Promise<PooledConnection> {
     this.attempts += 1;
-    return openConnection(this.#config, id, lifetime);
+    return this.#open(this.current, id, lifetime);
   }
 
   observe(): void {}

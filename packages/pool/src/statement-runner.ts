@@ -1,25 +1,60 @@
-import type { QueryResult } from './pool.js';
+import type { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import type { PgBouncerPoolMode } from './pgbouncer-mode.js';
+import type { PoolEvents, QueryResult } from './pool.js';
+import type { PoolSettings } from './pool-config.js';
 import type { PooledConnection } from './pooled-connection.js';
+import { sendStatement } from './send-statement.js';
+import { TransactionSettings } from './session-settings.js';
 import { StatementNames } from './statement-names.js';
+import { TransactionPooling } from './transaction-pooling.js';
 
-/** Where a failed statement's error goes: counted, mapped to a typed error, the connection marked if it broke. */
-export interface StatementFailures {
+/**
+ * Where a failed statement's error goes (counted, mapped to a typed error, the connection
+ * marked if it broke), and where a prepared-statement conflict is reported.
+ */
+export interface StatementFailures extends Pick<EventEmitter<PoolEvents>, 'emit' | 'listenerCount'> {
   fail(connection: PooledConnection | undefined, error: unknown): unknown;
 }
 
 /**
  * Runs statements on connections already held (pooled for one query, checked out, or
- * ambient). With values, a statement runs as a named prepared statement unless
- * `preparedStatements` is off; without, it uses the simple protocol.
+ * ambient). With values, a statement runs as a named prepared statement unless the policy
+ * says otherwise (`preparedStatements`, PgBouncer in transaction mode); without, it uses the
+ * simple protocol.
  */
 export class StatementRunner {
   readonly #names = new StatementNames();
-  readonly #prepared: boolean;
+  readonly #settings: PoolSettings;
   readonly #failures: StatementFailures;
+  #named: boolean;
+  /** A pooler is in front: a missing statement (26000) means it moved us, not that it went stale. */
+  #behindPooler = false;
+  /** Behind transaction pooling: what the pool does differently on every statement. */
+  #pooling: TransactionPooling | undefined;
+  #conflicts = 0;
 
-  constructor(preparedStatements: boolean, failures: StatementFailures) {
-    this.#prepared = preparedStatements;
+  constructor(settings: PoolSettings, failures: StatementFailures) {
+    this.#settings = settings;
+    this.#named = settings.preparedStatements ?? true;
     this.#failures = failures;
+  }
+
+  /** Named statements that met another client's behind a pooler (`stats().preparedStatementConflicts`). */
+  get conflicts(): number {
+    return this.#conflicts;
+  }
+
+  /**
+   * Adapts to what is in front of the server (PgBouncer's pool mode, or `false`), before any
+   * statement runs: behind transaction pooling, statements run unnamed unless
+   * `preparedStatements` is true, and `TransactionPooling` takes over sending them.
+   */
+  adapt(mode: PgBouncerPoolMode | false): void {
+    this.#named = this.#settings.preparedStatements ?? mode !== 'transaction';
+    this.#behindPooler = mode !== false;
+    this.#pooling =
+      mode === 'transaction' ? new TransactionPooling(TransactionSettings.of(this.#settings)) : undefined;
   }
 
   /**
@@ -31,17 +66,53 @@ export class StatementRunner {
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    const name = this.#nameFor(text, values);
-    return connection.client.query(
-      values === undefined ? text : { name, text, values: values as unknown[] },
-    ) as unknown as Promise<QueryResult<Row>>;
+    const name = values !== undefined && this.#named ? this.#names.nameFor(text) : undefined;
+    return this.#dispatch<Row>(connection.client, text, values, name);
+  }
+
+  /**
+   * Runs one statement on a connection someone holds (checked out, ambient). Statements sent
+   * concurrently on it run one after another here, not in node-postgres' deprecated queue.
+   */
+  async sendHeld<Row>(
+    connection: PooledConnection,
+    text: string,
+    values: readonly unknown[] | undefined,
+  ): Promise<QueryResult<Row>> {
+    const previous = connection.queue;
+    const done = connection.enqueue();
+    if (previous !== undefined) await previous;
+    try {
+      return await this.send<Row>(connection, text, values);
+    } catch (error) {
+      return await this.recover<Row>(connection, error, text, values);
+    } finally {
+      done();
+    }
+  }
+
+  /** Runs one Knex statement (`run`, whose SQL is `sql`) on `client`, as the policy says. */
+  around<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R> {
+    return this.#pooling === undefined ? run() : this.#pooling.around(client, sql, run);
+  }
+
+  #dispatch<Row>(
+    client: pg.Client,
+    text: string,
+    values: readonly unknown[] | undefined,
+    name: string | undefined,
+  ): Promise<QueryResult<Row>> {
+    if (this.#pooling !== undefined) return this.#pooling.send<Row>(client, text, values, name);
+    return sendStatement<Row>(client, text, values, name);
   }
 
   /**
    * Handles a rejection of `send`. A named statement can go stale: DDL changed its result
    * type (0A000) or something deallocated it (26000). Outside a transaction it never ran, so
    * it is re-prepared and run once more; inside one, the transaction is lost anyway and the
-   * connection is retired. Any other error goes to `fail`.
+   * connection is retired. Behind a pooler, a name that already exists (42P05) or is missing
+   * (26000) means another client's server connection: reported, and run once more unnamed,
+   * and the pool names no more statements. Any other error goes to `fail`.
    */
   async recover<Row>(
     connection: PooledConnection,
@@ -49,33 +120,40 @@ export class StatementRunner {
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    // The name `send` used: StatementNames answers the same for a text every time.
-    const name = this.#nameFor(text, values);
     const code = (error as { code?: unknown } | null)?.code;
+    const conflict = code === '42P05' || (code === '26000' && this.#behindPooler);
     const stale =
-      name !== undefined &&
+      !conflict &&
       (code === '26000' ||
         (code === '0A000' &&
           /cached plan must not change result type/.test(String((error as Error).message))));
-    if (!stale) throw this.#failures.fail(connection, error);
+    // Only a named statement fails this way; StatementNames answers the same name `send` used.
+    const name = (conflict || stale) && values !== undefined ? this.#names.nameFor(text) : undefined;
+    if (name === undefined) throw this.#failures.fail(connection, error);
+    connection.forgetStatement(name);
+    if (conflict) this.#conflict(connection, code as string);
     if (connection.client.getTransactionStatus() !== 'I') {
-      connection.discard = true;
+      if (stale) connection.discard = true;
       throw this.#failures.fail(connection, error);
     }
     try {
       if (code === '0A000') await connection.client.query(`DEALLOCATE "${name}"`);
-      connection.forgetStatement(name);
-      return (await connection.client.query({
-        name,
-        text,
-        values: values as unknown[],
-      })) as unknown as QueryResult<Row>;
+      return await this.#dispatch<Row>(connection.client, text, values, conflict ? undefined : name);
     } catch (retryError) {
       throw this.#failures.fail(connection, retryError);
     }
   }
 
-  #nameFor(text: string, values: readonly unknown[] | undefined): string | undefined {
-    return values !== undefined && this.#prepared ? this.#names.nameFor(text) : undefined;
+  /** Names met another client's: reported (and said once when nobody listens); no more names. */
+  #conflict(connection: PooledConnection, sqlState: string): void {
+    this.#named = false;
+    this.#conflicts += 1;
+    if (this.#conflicts === 1 && this.#failures.listenerCount('prepared-statement-conflict') === 0) {
+      console.warn(
+        `strata pool: a named prepared statement met another client's on a PgBouncer server connection (SQLSTATE ${sqlState}); ` +
+          "it ran again unnamed, and the pool names no more statements. Leave preparedStatements unset and pgbouncer at 'auto' (or 'transaction').",
+      );
+    }
+    this.#failures.emit('prepared-statement-conflict', { connectionId: connection.id, sqlState });
   }
 }

@@ -1,5 +1,4 @@
 import { redactConnectionString } from '@strata/errors';
-import type { ClientConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import {
@@ -10,6 +9,7 @@ import {
   TARGET_SESSION_ATTRS,
   type TargetSessionAttrs,
 } from './multi-host-url.js';
+import type { DriverConfig } from './pool-config.js';
 
 const milliseconds = () =>
   z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
@@ -140,7 +140,7 @@ export interface ReplicaSettings {
 export interface ResolvedTopology {
   readonly hosts: readonly HostAddress[];
   readonly targetSessionAttrs: TargetSessionAttrs;
-  readonly replicas: readonly { settings: ReplicaSettings; clientConfig: ClientConfig }[];
+  readonly replicas: readonly { settings: ReplicaSettings; clientConfig: DriverConfig }[];
 }
 
 /** The URL's host list and the single-host URL the rest of the configuration is read from. */
@@ -158,7 +158,7 @@ export function readConnectionUrl(connectionString: string | undefined): Connect
 export function resolveTopology(
   config: TopologyInput,
   url: ConnectionUrl | undefined,
-  primary: ClientConfig,
+  primary: Omit<DriverConfig, 'host' | 'port'>,
 ): ResolvedTopology {
   const urlHosts = url?.hosts ?? [{ host: 'localhost', port: DEFAULT_PORT }];
   const first = urlHosts[0] as HostAddress;
@@ -173,20 +173,20 @@ export function resolveTopology(
     (hosts.length > 1 ? 'read-write' : 'any');
   const replicas = config.replicas.map((replicaUrl) => {
     const parsed = parseConnectionString(replicaUrl);
-    const clientConfig: ClientConfig = {
+    const clientConfig: DriverConfig = {
       ...primary,
       host: parsed.host || 'localhost',
       port: parsed.port ? Number(parsed.port) : DEFAULT_PORT,
       database: parsed.database || primary.database,
       user: parsed.user || primary.user,
       password: parsed.password || primary.password,
-      ssl: (parsed.ssl as ClientConfig['ssl']) ?? primary.ssl,
+      ssl: (parsed.ssl as DriverConfig['ssl'] | undefined) ?? primary.ssl,
       ...(parsed.options && { options: parsed.options }),
     };
     const settings: ReplicaSettings = Object.freeze({
       connectionString: redactConnectionString(replicaUrl),
-      host: clientConfig.host as string,
-      port: clientConfig.port as number,
+      host: clientConfig.host,
+      port: clientConfig.port,
       database: clientConfig.database,
     });
     return { settings, clientConfig };

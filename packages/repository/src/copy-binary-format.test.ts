@@ -198,19 +198,22 @@ describe('binary COPY', () => {
     await expect(tooLong).rejects.toMatchObject({ sqlState: '22001' });
   });
 
-  it('rejects a NUL character in text as INSERT does', async () => {
-    let error: unknown;
-    const statements = await countStatements(async () => {
-      error = await createRepository(pool, Copied, { copyThreshold: 1 })
-        .createMany([{ seq: 1, label: 'a\0b' } as never])
-        .catch((caught: unknown) => caught);
-    });
-    expect(statements.some((statement) => statement.endsWith('with (format binary)'))).toBe(true);
-    expect(error).toMatchObject({ sqlState: '22021' });
-    const insert = createRepository(pool, Inserted, { copyThreshold: 1_000 }).createMany([
-      { seq: 1, label: 'a\0b' } as never,
-    ]);
-    await expect(insert).rejects.toMatchObject({ sqlState: '22021' });
+  it('rejects a NUL character or an unpaired surrogate before sending anything, on both paths', async () => {
+    for (const label of ['a\0b', 'a\ud800b']) {
+      for (const [model, copyThreshold] of [
+        [Copied, 1],
+        [Inserted, 1_000],
+      ] as const) {
+        let error: unknown;
+        const statements = await countStatements(async () => {
+          error = await createRepository(pool, model, { copyThreshold })
+            .createMany([{ seq: 1, label: 'fine' } as never, { seq: 2, label } as never])
+            .catch((caught: unknown) => caught);
+        });
+        expect(error).toMatchObject({ code: 'INVALID_TEXT', field: 'label', column: 'label', row: 1 });
+        expect(statements.filter((statement) => /^(copy|insert)/.test(statement))).toEqual([]);
+      }
+    }
   });
 
   it('accepts only values with one exact binary form', () => {

@@ -11,6 +11,7 @@ import { CREATED_AT, type ModelTable, UPDATED_AT } from './model-table.js';
 import type { IdOf, NewEntity } from './model-types.js';
 import { preallocateIds } from './preallocate-ids.js';
 import { InvalidRowsError } from './repository-errors.js';
+import type { RepositoryTracing } from './repository-tracing.js';
 import { assertRowFields, fieldsOfFirstRow } from './row-fields.js';
 import type { ColumnDescription, TableDescription } from './table-description.js';
 
@@ -26,10 +27,12 @@ const SEQUENCE_CONTENTION_BACKOFF_MS = 60_000;
  */
 export class BulkInsert<M extends Model> {
   readonly #table: ModelTable<M>;
+  readonly #tracing: RepositoryTracing;
   #sequenceContendedUntil = 0;
 
-  constructor(table: ModelTable<M>) {
+  constructor(table: ModelTable<M>, tracing: RepositoryTracing) {
     this.#table = table;
+    this.#tracing = tracing;
   }
 
   async createMany(rows: readonly NewEntity<M>[]): Promise<IdOf<M>[]> {
@@ -54,6 +57,13 @@ export class BulkInsert<M extends Model> {
     const useCopy =
       rows.length >= table.options.copyThreshold || rows.length * columns.length > MAX_PARAMETERS;
     const records = rows as readonly Record<string, unknown>[];
+    // Before any statement, on both paths: COPY would fail on a NUL halfway, and encode an
+    // unpaired surrogate as U+FFFD as the INSERT would.
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index];
+      if (typeof record !== 'object' || record === null) continue; // assertRowFields names it
+      for (const field of fields) table.assertStorableText(field, record[field], index);
+    }
     if (useCopy) return table.run(() => this.#copyMany(records, fields, columns, description));
     const expected = new Set(fields);
     for (let index = 1; index < records.length; index++) {
@@ -117,7 +127,8 @@ export class BulkInsert<M extends Model> {
       Date.now() >= this.#sequenceContendedUntil &&
       getAmbientConnection(table.pool as Pool) === undefined;
     // Inside a transaction, the pool's Knex client hands out the transaction's own connection.
-    const connection = await knexClient.acquireConnection();
+    const pooled = await knexClient.acquireConnection();
+    const connection = this.#tracing.connection(pooled);
     try {
       if (ownTransaction) {
         // Rows are checked while they stream, so the COPY starts at once; the transaction is
@@ -161,7 +172,7 @@ export class BulkInsert<M extends Model> {
       await copyFromStdin(connection, statement, chunks);
       return ids as IdOf<M>[];
     } finally {
-      await knexClient.releaseConnection(connection);
+      await knexClient.releaseConnection(pooled);
     }
   }
 }

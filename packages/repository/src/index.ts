@@ -10,6 +10,7 @@ export {
   InvalidCursorError,
   InvalidQueryError,
   InvalidRowsError,
+  InvalidTextError,
   MultipleRowsFoundError,
   NotFoundError,
   UnknownRelationError,
@@ -18,4 +19,9 @@ export type { ListOptions, Page } from './repository-list.js';
 export type { RepositoryOptions } from './repository-options.js';
 export type { ReadOptions } from './repository-reads.js';
 export type { UpsertOptions, VersionOptions } from './repository-writes.js';
+export {
+  findUnstorableText,
+  type UnstorableText,
+  type UnstorableTextReason,
+} from './unstorable-text.js';
 export type { Comparison, FieldFilter } from './where-filter.js';

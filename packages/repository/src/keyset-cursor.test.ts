@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KeysetCursorCodec } from './keyset-cursor.js';
 import { InvalidCursorError } from './repository-errors.js';
@@ -35,7 +36,23 @@ describe('KeysetCursorCodec', () => {
     const codec = new KeysetCursorCodec('orders', undefined);
     const [, tag] = codec.encode(position).split('.');
     const forged = Buffer.from(JSON.stringify({ o: order, k: ['2099-01-01', '1'] })).toString('base64url');
-    expect(() => codec.decode(`${forged}.${tag}`, order)).toThrow(/checksum does not match/);
+    expect(() => codec.decode(`${forged}.${tag}`, order)).toThrow(/signature does not match/);
+  });
+
+  it('without a secret, signs with a random key of this process: the source holds no key to forge with', () => {
+    const codec = new KeysetCursorCodec('orders', undefined);
+    const body = Buffer.from(JSON.stringify({ o: order, k: ['2099-01-01', '1'] })).toString('base64url');
+    const publicKeyTag = createHmac('sha256', 'strata-repository-cursor')
+      .update('orders')
+      .update('\0')
+      .update(body)
+      .digest('base64url')
+      .slice(0, 22);
+    expect(() => codec.decode(`${body}.${publicKeyTag}`, order)).toThrow(InvalidCursorError);
+    // Another codec of the same process shares the key.
+    expect(new KeysetCursorCodec('orders', undefined).decode(codec.encode(position), order)).toEqual(
+      position,
+    );
   });
 
   it('rejects a cursor of another table', () => {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidCursorError } from './repository-errors.js';
 
 /** The position after the last row of a page: its sort key values, as PostgreSQL prints them. */
@@ -10,19 +10,23 @@ export interface KeysetPosition {
 }
 
 const MAX_CURSOR_LENGTH = 4096;
-// Without a configured secret the tag is a checksum: it rejects garbage and edits, not forgery.
-// Forgery gains nothing then anyway: a cursor only picks a position inside the filtered query.
-const CHECKSUM_KEY = 'strata-repository-cursor';
+// Without a configured secret, a key made at random when this module loads: cursors still
+// cannot be forged, but they are valid only in this process (not after a restart, nor on
+// another instance behind the same load balancer).
+const PROCESS_KEY = randomBytes(32);
 
 /** Encodes and verifies opaque `list()` cursors for one repository. */
 export class KeysetCursorCodec {
-  readonly #key: string;
+  readonly #key: string | Buffer;
   readonly #scope: string;
 
-  /** `scope` ties cursors to one table, so a cursor of one repository is rejected by another. */
+  /**
+   * `scope` ties cursors to one table, so a cursor of one repository is rejected by another.
+   * Without `secret`, cursors are signed with a random key of this process.
+   */
   constructor(scope: string, secret: string | undefined) {
     this.#scope = scope;
-    this.#key = secret ?? CHECKSUM_KEY;
+    this.#key = secret ?? PROCESS_KEY;
   }
 
   encode(position: KeysetPosition): string {
@@ -43,7 +47,7 @@ export class KeysetCursorCodec {
     const given = Buffer.from(tag);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new InvalidCursorError(
-        'its checksum does not match (it was altered, or made by another repository)',
+        'its signature does not match (it was altered, made by another repository, or signed with another key)',
       );
     }
     let payload: unknown;

@@ -2,9 +2,15 @@ import { mapDatabaseError } from '@strata/errors';
 import type { Pool, ReadConsistency } from '@strata/pool';
 import { Model, type ModelClass, type PartialModelObject, type QueryBuilder } from 'objection';
 import { type RelationTree, resolveRelations, type With } from './relation-expression.js';
-import { FieldNotAllowedError, InvalidQueryError, InvalidRowsError } from './repository-errors.js';
+import {
+  FieldNotAllowedError,
+  InvalidQueryError,
+  InvalidRowsError,
+  InvalidTextError,
+} from './repository-errors.js';
 import type { ResolvedRepositoryOptions } from './repository-options.js';
 import { describeTable, type TableDescription } from './table-description.js';
+import { findUnstorableText, unstorableTextReason } from './unstorable-text.js';
 
 /**
  * What a repository needs from its pool: a Strata pool (`createPool` from `@strata/pool`).
@@ -131,15 +137,34 @@ export class ModelTable<M extends Model> {
     if (!allowed.includes(field)) throw new FieldNotAllowedError(this.entity, field, use, allowed);
   }
 
-  /** Checks that `data` is an object whose every defined field may be written. */
+  /**
+   * Checks that `data` is an object whose every defined field may be written, with no text
+   * PostgreSQL would refuse or change (InvalidTextError).
+   */
   async assertWritable(data: unknown): Promise<void> {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new InvalidRowsError(this.entity, 'give the fields as an object');
     }
     const description = await this.describe();
     for (const [field, value] of Object.entries(data)) {
-      if (value !== undefined) this.assertWritableField(field, description);
+      if (value === undefined) continue;
+      this.assertWritableField(field, description);
+      this.assertStorableText(field, value);
     }
+  }
+
+  /** Throws InvalidTextError when `value` of `field` holds a NUL or an unpaired surrogate. */
+  assertStorableText(field: string, value: unknown, row?: number): void {
+    // Strings first, without allocating: createMany checks every value of every row.
+    if (typeof value === 'string') {
+      const reason = unstorableTextReason(value);
+      if (reason)
+        throw new InvalidTextError(this.entity, field, this.column(field), { path: [], reason }, row);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const [found] = findUnstorableText(value, 1);
+    if (found) throw new InvalidTextError(this.entity, field, this.column(field), found, row);
   }
 
   /** A field is writable when listed in `writable`, or, without that list, when it is a column. */

@@ -1,4 +1,9 @@
 import { StrataError } from '@strata/errors';
+import {
+  UNSTORABLE_TEXT_PROBLEMS,
+  type UnstorableText,
+  type UnstorableTextReason,
+} from './unstorable-text.js';
 
 /**
  * No row has the id (or ids) a `get…` method asked for. `entity` names the model, `id` the
@@ -120,5 +125,45 @@ export class MultipleRowsFoundError extends StrataError {
 export class InvalidRowsError extends StrataError {
   constructor(entity: string, message: string) {
     super('INVALID_ROWS', `Cannot write ${entity}: ${message}`);
+  }
+}
+
+/**
+ * A value to write holds text PostgreSQL would not store as given: a NUL character (U+0000;
+ * the statement would fail) or an unpaired UTF-16 surrogate (it would silently become U+FFFD).
+ * Thrown before anything is sent. `field` names the model field, `column` its column, `row`
+ * the row's index in `createMany`, `path` the place inside a json or array value.
+ */
+export class InvalidTextError extends StrataError {
+  readonly entity: string;
+  readonly field: string;
+  readonly column: string;
+  readonly reason: UnstorableTextReason;
+  /** The index of the row in `createMany`; undefined for single-row writes. */
+  readonly row: number | undefined;
+  /** Keys and indexes inside the field's value (json, arrays); empty for the value itself. */
+  readonly path: readonly (string | number)[];
+
+  constructor(entity: string, field: string, column: string, found: UnstorableText, row?: number) {
+    const where = [
+      row === undefined ? '' : ` in row ${row}`,
+      found.path.length === 0 ? '' : ` at ${found.path.map((key) => JSON.stringify(key)).join('.')}`,
+    ].join('');
+    const fix =
+      found.reason === 'nul'
+        ? 'Remove the character (binary data belongs in a bytea column).'
+        : 'Send well-formed text: check how it was decoded.';
+    super(
+      'INVALID_TEXT',
+      `Cannot write ${entity} field "${field}" (column ${column})${where}: the text ${
+        UNSTORABLE_TEXT_PROBLEMS[found.reason]
+      }. ${fix}`,
+    );
+    this.entity = entity;
+    this.field = field;
+    this.column = column;
+    this.reason = found.reason;
+    this.row = row;
+    this.path = found.path;
   }
 }

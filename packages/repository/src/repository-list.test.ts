@@ -1,5 +1,7 @@
+import { createPool } from '@strata/pool';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRepository } from './create-repository.js';
+import { KeysetCursorCodec } from './keyset-cursor.js';
 import type { Repository } from './repository.js';
 import { FieldNotAllowedError, InvalidCursorError, InvalidQueryError } from './repository-errors.js';
 import type { ListOptions } from './repository-list.js';
@@ -210,5 +212,62 @@ describe('list rejects', () => {
     );
     // A cursor of another repository's table does not verify either.
     await expect(orders.list({ orderBy: 'total', after: nextCursor })).rejects.toThrow(InvalidCursorError);
+  });
+
+  it('forged cursors whose values do not fit the sort columns, even when signed with the right key', async () => {
+    const secret = 'a-secret-of-16-chars!';
+    const signed = createRepository(db.pool, Order, {
+      sortable: ['total', 'due_on', 'created_at'],
+      cursorSecret: secret,
+    });
+    const codec = new KeysetCursorCodec('orders', secret);
+    const forged: [
+      ListOptions<Order, 'total' | 'due_on' | 'created_at'>['orderBy'],
+      string,
+      (string | null)[],
+      RegExp,
+    ][] = [
+      [undefined, 'id asc', ['1', '2'], /holds 2 sort key value\(s\), but this list sorts by 1/],
+      [undefined, 'id asc', [], /holds 0/],
+      [undefined, 'id asc', ['abc'], /value for "id" is not a int8 value/],
+      [undefined, 'id asc', ['99999999999999999999'], /not a int8 value/],
+      [undefined, 'id asc', [null], /value for "id" is null/],
+      [undefined, 'id asc', ['1\0'], /NUL/],
+      ['total', 'total asc, id asc', ['1e5', '1'], /"total" is not a numeric value/],
+      ['due_on', 'due_on asc, id asc', ['2024-02-30', '1'], /"due_on" is not a date value/],
+      ['created_at', 'created_at asc, id asc', ['yesterday', '1'], /not a timestamptz value/],
+    ];
+    for (const [orderBy, order, values, message] of forged) {
+      const after = codec.encode({ order, values });
+      const error = await signed.list({ orderBy, after }).catch((caught: unknown) => caught);
+      expect(error, values.join()).toBeInstanceOf(InvalidCursorError);
+      expect((error as Error).message).toMatch(message);
+    }
+    // NULL is a position where the column allows it.
+    const dueOnNull = codec.encode({ order: 'due_on asc, id asc', values: [null, '1'] });
+    const afterNull = await signed.list({ orderBy: 'due_on', after: dueOnNull });
+    expect(afterNull.items.every((order) => order.due_on === null && BigInt(order.id) > 1n)).toBe(true);
+  });
+});
+
+describe('list cursors of dates and timestamps', () => {
+  it('work whatever the session DateStyle', async () => {
+    await db.pool.query("delete from users where email <> 'customer@example.com'");
+    await db.pool.query(
+      `insert into users (email, name, created_at, updated_at)
+       select 'd' || g || '@example.com', 'd' || g, '2024-01-31 00:00:00+00'::timestamptz + (g % 3) * interval '1 day 1 microsecond', now()
+       from generate_series(1, 10) g`,
+    );
+    const url = new URL(db.database.url);
+    url.searchParams.set('options', '-c DateStyle=SQL,DMY');
+    const pool = createPool({ connectionString: url.toString(), max: 1 });
+    try {
+      const german = createRepository(pool, User, { sortable: ['created_at'] });
+      const all = await readAll(german, { orderBy: { field: 'created_at', direction: 'desc' }, limit: 3 });
+      expect(all).toHaveLength(11);
+      expect(new Set(all.map((user) => user.id)).size).toBe(11);
+    } finally {
+      await pool.close();
+    }
   });
 });

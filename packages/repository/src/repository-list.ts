@@ -4,17 +4,26 @@ import type { Model } from 'objection';
 import { applyWhere } from './apply-where.js';
 import { keysetCondition } from './keyset-condition.js';
 import { KeysetCursorCodec } from './keyset-cursor.js';
+import { keysetValueProblem } from './keyset-value.js';
 import type { ModelTable } from './model-table.js';
-import type { FieldOf, Where } from './model-types.js';
+import type { FieldOf, IdField, Where } from './model-types.js';
 import { describeOrder, type OrderBy, resolveOrderBy } from './order-by.js';
 import type { With } from './relation-expression.js';
-import { InvalidQueryError } from './repository-errors.js';
+import { InvalidCursorError, InvalidQueryError } from './repository-errors.js';
 
-/** Options of `list()`. */
-export interface ListOptions<M extends Model> {
-  where?: Where<M>;
+/**
+ * Options of `list()`. `S` and `F` are the repository's `sortable` and `filterable` fields
+ * (every field when the repository's type does not say); the id is always allowed.
+ */
+export interface ListOptions<
+  M extends Model,
+  S extends FieldOf<M> = FieldOf<M>,
+  F extends FieldOf<M> = FieldOf<M>,
+> {
+  /** Filters on fields from the `filterable` list (and the id). */
+  where?: Where<M, F | IdField<M>>;
   /** Sort keys from the `sortable` list; the id is appended as the final tie-breaker. Default: id. */
-  orderBy?: OrderBy<FieldOf<M>>;
+  orderBy?: OrderBy<S | IdField<M>>;
   /** The `nextCursor` of the previous page; omitted (or null) for the first page. */
   after?: string | null;
   /** Page size, at most `maxPageSize`; `defaultPageSize` when omitted. */
@@ -34,6 +43,34 @@ export interface Page<M> {
 
 // Each sort key is selected as text under this alias, for the cursor of the page's last row.
 const KEY_ALIAS = '__strata_key_';
+const DATE_KINDS: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
+
+/**
+ * Checks a decoded cursor's values against the sort columns: one per key, NULL only where
+ * the column allows it, and each a value of the column's type. The tag already says the
+ * cursor was made with this key; this keeps anything else from reaching PostgreSQL even when
+ * the key is known (or when a cursor was made before a column changed type).
+ */
+function assertPositionFits(
+  values: readonly (string | null)[],
+  columns: readonly { field: string; type: string; nullable: boolean }[],
+): void {
+  if (values.length !== columns.length) {
+    throw new InvalidCursorError(
+      `it holds ${values.length} sort key value(s), but this list sorts by ${columns.length}`,
+    );
+  }
+  columns.forEach((column, index) => {
+    const value = values[index] as string | null;
+    const problem =
+      value === null
+        ? column.nullable
+          ? undefined
+          : 'is null, which the column cannot hold'
+        : keysetValueProblem(column.type, value);
+    if (problem) throw new InvalidCursorError(`its value for "${column.field}" ${problem}`);
+  });
+}
 
 /**
  * Keyset (cursor) pagination over a repository's table: each page starts strictly after the
@@ -67,9 +104,6 @@ export class KeysetPages<M extends Model> {
       options.after === undefined || options.after === null
         ? undefined
         : this.#cursors.decode(options.after, order);
-    if (position && position.values.length !== keys.length) {
-      throw new InvalidQueryError('after', 'the cursor does not match the sort keys');
-    }
     const relations = table.relations(options.with);
     const description = await table.describe();
 
@@ -78,13 +112,24 @@ export class KeysetPages<M extends Model> {
       const column = table.column(key.field);
       const described = description.columns.get(column);
       if (!described) throw table.notAColumn(key.field, 'sort');
-      return { column: table.qualified(column), direction: key.direction, nullable: !described.notNull };
+      return {
+        field: key.field,
+        column: table.qualified(column),
+        direction: key.direction,
+        nullable: !described.notNull,
+        type: described.type,
+        kind: described.kind,
+      };
     });
+    if (position) assertPositionFits(position.values, columns);
     const query = table.query().select(`${table.name}.*`);
     const reads = table.readsOn(options.on);
     if (reads !== table.pool) query.transacting(reads.knex);
     columns.forEach((key, index) => {
-      query.select(knex.raw('??::text as ??', [key.column, `${KEY_ALIAS}${index}`]));
+      // Dates and timestamps as JSON prints them (ISO 8601, whatever the session's DateStyle),
+      // so the cursor check knows their form; microseconds are kept either way.
+      const text = DATE_KINDS.has(key.kind) ? "to_json(??) #>> '{}'" : '??::text';
+      query.select(knex.raw(`${text} as ??`, [key.column, `${KEY_ALIAS}${index}`]));
     });
     if (options.where !== undefined) applyWhere(table, query, options.where);
     if (position) {

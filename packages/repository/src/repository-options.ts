@@ -28,7 +28,9 @@ export const repositoryOptionsSchema = z
     entityName: z.string().min(1).optional(),
     /**
      * A secret that signs list cursors (HMAC-SHA256), so a client cannot forge positions.
-     * Without it cursors still carry a checksum that rejects garbage and accidental edits.
+     * Without it they are signed with a random key made per process: unforgeable too, but
+     * not accepted after a restart or by another process. Set it when several processes
+     * serve the same lists.
      */
     cursorSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     /**
@@ -46,13 +48,20 @@ export const repositoryOptionsSchema = z
 export type RawRepositoryOptions = z.input<typeof repositoryOptionsSchema>;
 export type ResolvedRepositoryOptions = z.output<typeof repositoryOptionsSchema>;
 
-/** Options of a repository, with field lists checked against the model's fields. */
-export interface RepositoryOptions<M extends Model>
-  extends Omit<RawRepositoryOptions, 'sortable' | 'filterable' | 'writable'> {
+/**
+ * Options of a repository, with field lists checked against the model's fields. `S` and `F`
+ * are the fields of `sortable` and `filterable`: `createRepository` infers them from the lists
+ * given, so `list()` and `findOne()` accept those fields (and the id) only.
+ */
+export interface RepositoryOptions<
+  M extends Model,
+  S extends FieldOf<M> = FieldOf<M>,
+  F extends FieldOf<M> = FieldOf<M>,
+> extends Omit<RawRepositoryOptions, 'sortable' | 'filterable' | 'writable'> {
   /** Fields `list()` may sort by; the id always may. */
-  sortable?: readonly FieldOf<M>[];
+  sortable?: readonly S[];
   /** Fields `list()` and `findOne()` may filter on; the id always may. */
-  filterable?: readonly FieldOf<M>[];
+  filterable?: readonly F[];
   /** Fields the write methods accept; when omitted, any column of the table. */
   writable?: readonly FieldOf<M>[];
 }

@@ -9,8 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseModel } from './base-model.js';
 import { createRepository } from './create-repository.js';
 import { Repository } from './repository.js';
-import { FieldNotAllowedError, InvalidRowsError, NotFoundError } from './repository-errors.js';
-import { createTestPool, Order, type TestPool, User } from './test-support/fixtures.js';
+import {
+  FieldNotAllowedError,
+  InvalidRowsError,
+  InvalidTextError,
+  NotFoundError,
+} from './repository-errors.js';
+import { countStatements } from './test-support/count-statements.js';
+import { createTestPool, Document, Order, type TestPool, User } from './test-support/fixtures.js';
 
 let db: TestPool;
 let users: Repository<User>;
@@ -28,6 +34,55 @@ afterAll(async () => {
 
 let sequence = 0;
 const email = () => `user${++sequence}@example.com`;
+
+describe('text PostgreSQL would refuse or change', () => {
+  it('is an InvalidTextError naming the field and column, before any statement is sent', async () => {
+    const user = await users.create({ email: email(), name: 'Plain' });
+    const writes: [string, () => Promise<unknown>][] = [
+      ['create', () => users.create({ email: email(), name: 'nul\0' })],
+      ['update', () => users.update(user.id, { nickname: 'x\ud800' })],
+      ['versioned update', () => users.update(user.id, { name: '\0' }, { version: user.version })],
+      ['upsert', () => users.upsert({ email: user.email, name: '\udc00' }, { conflictTarget: 'email' })],
+      [
+        'createMany',
+        () =>
+          users.createMany([
+            { email: email(), name: 'ok' },
+            { email: email(), name: '\0' },
+          ]),
+      ],
+    ];
+    for (const [method, write] of writes) {
+      let error: unknown;
+      const statements = await countStatements(async () => {
+        error = await write().catch((caught: unknown) => caught);
+      });
+      expect(error, method).toBeInstanceOf(InvalidTextError);
+      expect((error as InvalidTextError).column).toMatch(/^(name|nickname)$/);
+      expect((error as Error).message, method).toMatch(/^Cannot write User field "(name|nickname)" \(column/);
+      expect(
+        statements.filter((statement) => !/^select a\.attname/.test(statement)),
+        method,
+      ).toEqual([]);
+    }
+    expect((await users.getById(user.id)).name).toBe('Plain');
+  });
+
+  it('is found inside json values, with the path to it', async () => {
+    const documents = createRepository(db.pool, Document);
+    const error = await documents
+      .create({ title: 'doc', body: { tags: ['ok', 'bad\0'] } })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'INVALID_TEXT', field: 'body', path: ['tags', 1], reason: 'nul' });
+  });
+
+  it('is also refused in where filters, as an InvalidQueryError', async () => {
+    await expect(users.findOne({ email: 'a\0@example.com' })).rejects.toMatchObject({
+      code: 'INVALID_QUERY',
+      option: 'where.email',
+    });
+  });
+});
 
 describe('create', () => {
   it('returns the stored row, with timestamps set by the application and column defaults', async () => {

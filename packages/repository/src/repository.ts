@@ -2,7 +2,7 @@ import { InvalidConfigError, qualifiedNameProblem } from '@strata/errors';
 import { Model, type ModelClass, type PartialModelObject, type QueryBuilder } from 'objection';
 import { BulkInsert } from './create-many.js';
 import { ModelTable, type RepositoryPool } from './model-table.js';
-import type { IdOf, NewEntity, Where } from './model-types.js';
+import type { FieldOf, IdField, IdOf, NewEntity, Where } from './model-types.js';
 import { NotFoundError } from './repository-errors.js';
 import { KeysetPages, type ListOptions, type Page } from './repository-list.js';
 import {
@@ -12,6 +12,7 @@ import {
   type ResolvedRepositoryOptions,
 } from './repository-options.js';
 import { EntityReads, type ReadOptions } from './repository-reads.js';
+import { RepositoryTracing } from './repository-tracing.js';
 import { EntityWrites, type UpsertOptions, type VersionOptions } from './repository-writes.js';
 
 /**
@@ -32,8 +33,17 @@ import { EntityWrites, type UpsertOptions, type VersionOptions } from './reposit
  *   }
  * }
  * ```
+ *
+ * `S` and `F` type the `sortable` and `filterable` fields, so `list()` and `findOne()` reject
+ * other fields at compile time. `createRepository` (and `new Repository`) infer them from the
+ * options; a subclass states them: `extends Repository<User, 'created_at', 'email'>`. Left out,
+ * they allow every field, and the allowlists are checked at run time only.
  */
-export class Repository<M extends Model> {
+export class Repository<
+  M extends Model,
+  S extends FieldOf<M> = FieldOf<M>,
+  F extends FieldOf<M> = FieldOf<M>,
+> {
   readonly pool: RepositoryPool;
   readonly model: ModelClass<M>;
   /** The entity name used in errors (the model class name unless `entityName` is set). */
@@ -44,8 +54,9 @@ export class Repository<M extends Model> {
   readonly #pages: KeysetPages<M>;
   readonly #writes: EntityWrites<M>;
   readonly #bulk: BulkInsert<M>;
+  readonly #tracing: RepositoryTracing;
 
-  constructor(pool: RepositoryPool, model: ModelClass<M>, options: RepositoryOptions<M> = {}) {
+  constructor(pool: RepositoryPool, model: ModelClass<M>, options: RepositoryOptions<M, S, F> = {}) {
     const subject = `repository of ${model?.name ?? 'an unknown model'}`;
     const issues: { path: string; message: string }[] = [];
     if (typeof pool?.query !== 'function' || typeof pool?.knex !== 'function') {
@@ -73,22 +84,25 @@ export class Repository<M extends Model> {
     this.model = model;
     this.entity = this.options.entityName ?? model.name;
     const table = new ModelTable(pool, model, this.entity, this.options, () => this.query());
+    this.#tracing = new RepositoryTracing(pool, table.name, this.entity);
     this.#reads = new EntityReads(table);
     this.#pages = new KeysetPages(table);
     this.#writes = new EntityWrites(table, this.#reads);
-    this.#bulk = new BulkInsert(table);
+    this.#bulk = new BulkInsert(table, this.#tracing);
   }
 
   /** The entity with `id`, or NotFoundError naming the entity and the id. */
-  async getById(id: IdOf<M>, options: ReadOptions = {}): Promise<M> {
-    const entity = await this.findById(id, options);
-    if (entity === undefined) throw new NotFoundError(this.entity, [id]);
-    return entity;
+  getById(id: IdOf<M>, options: ReadOptions = {}): Promise<M> {
+    return this.#tracing.run('getById', async () => {
+      const entity = await this.findById(id, options);
+      if (entity === undefined) throw new NotFoundError(this.entity, [id]);
+      return entity;
+    });
   }
 
   /** The entity with `id`, or undefined. One prepared statement (plus one per relation in `with`). */
   findById(id: IdOf<M>, options: ReadOptions = {}): Promise<M | undefined> {
-    return this.#reads.findById(id, options);
+    return this.#tracing.run('findById', () => this.#reads.findById(id, options));
   }
 
   /**
@@ -96,11 +110,13 @@ export class Repository<M extends Model> {
    * one prepared statement. If any id has no row, throws NotFoundError whose `ids` lists every
    * missing one.
    */
-  async getManyByIds(ids: readonly IdOf<M>[], options: ReadOptions = {}): Promise<M[]> {
-    const found = await this.findManyByIds(ids, options);
-    const missing = ids.filter((_, index) => found[index] === undefined);
-    if (missing.length > 0) throw new NotFoundError(this.entity, missing);
-    return found as M[];
+  getManyByIds(ids: readonly IdOf<M>[], options: ReadOptions = {}): Promise<M[]> {
+    return this.#tracing.run('getManyByIds', async () => {
+      const found = await this.findManyByIds(ids, options);
+      const missing = ids.filter((_, index) => found[index] === undefined);
+      if (missing.length > 0) throw new NotFoundError(this.entity, missing);
+      return found as M[];
+    });
   }
 
   /**
@@ -108,15 +124,16 @@ export class Repository<M extends Model> {
    * the shape a DataLoader batch function returns.
    */
   findManyByIds(ids: readonly IdOf<M>[], options: ReadOptions = {}): Promise<(M | undefined)[]> {
-    return this.#reads.findManyByIds(ids, options);
+    return this.#tracing.run('findManyByIds', () => this.#reads.findManyByIds(ids, options));
   }
 
   /**
    * The one entity matching `where` (fields from `filterable`), or undefined. More than one match
    * is a MultipleRowsFoundError: findOne is for filters that identify a single row.
    */
-  findOne(where: Where<M>, options: ReadOptions = {}): Promise<M | undefined> {
-    return this.#reads.findOne(where, options);
+  findOne(where: Where<M, F | IdField<M>>, options: ReadOptions = {}): Promise<M | undefined> {
+    // The narrower field types are a compile-time view; the allowlists are checked at run time.
+    return this.#tracing.run('findOne', () => this.#reads.findOne(where as Where<M>, options));
   }
 
   /**
@@ -125,13 +142,13 @@ export class Repository<M extends Model> {
    * between calls never shift a page (no row is skipped or repeated). `limit` above
    * `maxPageSize` is an error.
    */
-  list(options: ListOptions<M> = {}): Promise<Page<M>> {
-    return this.#pages.list(options);
+  list(options: ListOptions<M, S, F> = {}): Promise<Page<M>> {
+    return this.#tracing.run('list', () => this.#pages.list(options as ListOptions<M>));
   }
 
   /** Inserts one entity and returns it as stored (defaults and generated id included). */
   create(data: NewEntity<M>): Promise<M> {
-    return this.#writes.create(data);
+    return this.#tracing.run('create', () => this.#writes.create(data));
   }
 
   /**
@@ -143,7 +160,7 @@ export class Repository<M extends Model> {
    * Rows are written as given (plus timestamps): model hooks and jsonSchema validation do not run.
    */
   createMany(rows: readonly NewEntity<M>[]): Promise<IdOf<M>[]> {
-    return this.#bulk.createMany(rows);
+    return this.#tracing.run('createMany', () => this.#bulk.createMany(rows));
   }
 
   /**
@@ -152,7 +169,7 @@ export class Repository<M extends Model> {
    * throws OptimisticLockError otherwise. NotFoundError when there is no such entity.
    */
   update(id: IdOf<M>, patch: PartialModelObject<M>, options: VersionOptions = {}): Promise<M> {
-    return this.#writes.update(id, patch, options);
+    return this.#tracing.run('update', () => this.#writes.update(id, patch, options));
   }
 
   /**
@@ -161,7 +178,7 @@ export class Repository<M extends Model> {
    * row either way; on update `created_at` is kept, `updated_at` set and `version` incremented.
    */
   upsert(data: NewEntity<M>, options: UpsertOptions<M>): Promise<M> {
-    return this.#writes.upsert(data, options);
+    return this.#tracing.run('upsert', () => this.#writes.upsert(data, options));
   }
 
   /**
@@ -169,7 +186,7 @@ export class Repository<M extends Model> {
    * version and throws OptimisticLockError if the row has another.
    */
   delete(id: IdOf<M>, options: VersionOptions = {}): Promise<boolean> {
-    return this.#writes.delete(id, options);
+    return this.#tracing.run('delete', () => this.#writes.delete(id, options));
   }
 
   /**

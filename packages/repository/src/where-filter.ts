@@ -1,4 +1,5 @@
 import { InvalidQueryError } from './repository-errors.js';
+import { findUnstorableText, UNSTORABLE_TEXT_PROBLEMS } from './unstorable-text.js';
 
 /** Comparison operators a filter value may use instead of plain equality. */
 export interface Comparison<V> {
@@ -31,6 +32,11 @@ export type ColumnCondition =
  * forms above. Values stay values: they are bound as parameters by the query builder.
  */
 export function parseFieldFilter(field: string, filter: unknown): ColumnCondition[] {
+  // No row holds such text, and PostgreSQL would fail on a NUL: a typed error instead.
+  const [unstorable] = findUnstorableText(filter, 1);
+  if (unstorable) {
+    throw new InvalidQueryError(`where.${field}`, `a value ${UNSTORABLE_TEXT_PROBLEMS[unstorable.reason]}`);
+  }
   if (filter === null) return [{ kind: 'null', negated: false }];
   if (Array.isArray(filter)) return [{ kind: 'in', values: filter }];
   if (!isOperatorObject(filter)) return [{ kind: 'compare', operator: '=', value: filter }];

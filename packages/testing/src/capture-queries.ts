@@ -41,14 +41,18 @@ function install(): void {
 
 /**
  * Runs `fn` and returns what it resolved to with every statement it sent through `pg`, in
- * order. Captures nest: an outer capture sees the inner one's queries too.
+ * order. `fn` may return a promise or any thenable — a Knex or Objection query builder
+ * returned without `await` runs (and is captured) here. Captures nest: an outer capture sees
+ * the inner one's queries too.
  */
 export async function captureQueries<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; queries: CapturedQuery[] }> {
+  fn: () => T | PromiseLike<T>,
+): Promise<{ result: Awaited<T>; queries: CapturedQuery[] }> {
   install();
   const queries: CapturedQuery[] = [];
   const sinks = [...(captures.getStore() ?? []), queries];
-  const result = await captures.run(sinks, fn);
+  // Awaited inside run(): a builder sends its statement only when `then` is called, and that
+  // call must happen in the capture's async context.
+  const result = await captures.run(sinks, async () => await fn());
   return { result, queries };
 }

@@ -27,13 +27,14 @@ export class QueryCountError extends StrataError {
 
 /**
  * Asserts how many statements `fn` sends to PostgreSQL (through pg, Knex, Objection or
- * Strata), not counting transaction control unless asked. On mismatch the error lists them.
+ * Strata), not counting transaction control unless asked. `fn` may return a query builder
+ * without awaiting it; it is run inside the count. On mismatch the error lists them.
  *
  * @example
  * const orders = await expectQueries(() => repository.listWithItems()).toBe(2);
  */
-export function expectQueries<T>(fn: () => Promise<T>, options: ExpectQueriesOptions = {}) {
-  const run = async (accept: (count: number) => boolean, expected: string): Promise<T> => {
+export function expectQueries<T>(fn: () => T | PromiseLike<T>, options: ExpectQueriesOptions = {}) {
+  const run = async (accept: (count: number) => boolean, expected: string): Promise<Awaited<T>> => {
     await loadQueryParser();
     const { result, queries } = await captureQueries(fn);
     const counted = options.includeSessionControl

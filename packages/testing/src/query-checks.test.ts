@@ -27,6 +27,17 @@ afterAll(async () => {
   await database.drop();
 });
 
+/**
+ * What a Knex or Objection query builder is: a thenable that sends its statement only when
+ * awaited (`.then` is called), not when it is built.
+ */
+function lazyQuery(text: string, values: unknown[] = []): PromiseLike<pg.QueryResult> {
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: the point of this object is to be a thenable.
+    then: (onFulfilled, onRejected) => client.query(text, values).then(onFulfilled, onRejected),
+  };
+}
+
 describe('captureQueries', () => {
   test('records what the code sent, with parameters, and only inside the capture', async () => {
     await client.query('select 1');
@@ -44,6 +55,13 @@ describe('captureQueries', () => {
       { text: 'select email from customers where id = $1', values: [3], name: undefined },
       { text: 'select id from customers where region = $1', values: ['r1'], name: 'by-region' },
     ]);
+  });
+
+  test('a query builder returned without await (a thenable, as Knex and Objection return) runs inside the capture', async () => {
+    const builder = lazyQuery('select email from customers where id = $1', [4]);
+    const { result, queries } = await captureQueries(() => builder);
+    expect(result.rows).toEqual([{ email: 'c4@example.com' }]);
+    expect(queries.map((q) => q.text)).toEqual(['select email from customers where id = $1']);
   });
 
   test('concurrent work outside the capture is not counted', async () => {
@@ -85,6 +103,18 @@ describe('expectQueries', () => {
     expect((failure as Error).message).toMatch(
       /Expected exactly 1 queries, but 2 ran:\n {2}1\. select \* from orders/,
     );
+  });
+
+  test('counts the statements of a builder returned without await', async () => {
+    const failure = await expectQueries(() => lazyQuery('select 1 as one'))
+      .toBe(0)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(QueryCountError);
+    expect((failure as Error).message).toMatch(
+      /Expected exactly 0 queries, but 1 ran:\n {2}1\. select 1 as one/,
+    );
+    const result = await expectQueries(() => lazyQuery('select 1 as one')).toBe(1);
+    expect(result.rows).toEqual([{ one: 1 }]);
   });
 
   test('toBeAtMost allows fewer', async () => {
@@ -143,9 +173,53 @@ describe('the missing-index detector', () => {
         schema: 'public',
         table: 'customers',
         filter: expect.stringContaining('region'),
+        scan: 'Seq Scan',
+        columns: ['region'],
       }),
     ]);
-    expect(new MissingIndexError(missing).message).toMatch(/customers: sequential scan filtering .*region/);
+    expect(new MissingIndexError(missing).message).toMatch(/public\.customers: Seq Scan filtering .*region/);
+  });
+
+  test('reports a filter the planner applies while walking another index, naming the column', async () => {
+    // ORDER BY id makes a walk of the primary key cheaper than a sort once sequential scans
+    // are priced out: `Index Scan using customers_pkey … Filter: (region = $1)`, no Index Cond.
+    const { queries } = await captureQueries(() =>
+      client.query('select id from customers where region = $1 order by id', ['r1']),
+    );
+    const missing = await findMissingIndexes(client, queries);
+    expect(missing).toEqual([
+      expect.objectContaining({
+        table: 'customers',
+        columns: ['region'],
+        scan: 'Index Scan using customers_pkey',
+      }),
+    ]);
+    expect(new MissingIndexError(missing).message).toMatch(
+      /customers: Index Scan using customers_pkey filtering .*region.* — no index leads with region\n/,
+    );
+  });
+
+  test('a filter no index can serve although its column has one is reported without columns', async () => {
+    const { queries } = await captureQueries(() =>
+      client.query('select id from customers where lower(email) = $1', ['c1@example.com']),
+    );
+    expect(await findMissingIndexes(client, queries)).toEqual([
+      expect.objectContaining({ table: 'customers', scan: 'Seq Scan', columns: [] }),
+    ]);
+  });
+
+  test('a filter on rows an index condition already narrowed is not a whole-table scan', async () => {
+    const { queries } = await captureQueries(async () => {
+      await client.query('select id from customers where id = $1 and region = $2', [3, 'r0']);
+      await client.query('select id from orders where customer_id = $1 and note = $2', [2, 'n1']);
+    });
+    expect(await findMissingIndexes(client, queries)).toEqual([]);
+    // …unless asked: then the filters on unindexed columns are reported wherever they are.
+    const narrowed = await findMissingIndexes(client, queries, { narrowedScans: true });
+    expect(narrowed.map((m) => [m.table, m.columns])).toEqual([
+      ['customers', ['region']],
+      ['orders', ['note']],
+    ]);
   });
 
   test('passes filters an index serves, for reads, updates and deletes', async () => {

@@ -47,11 +47,14 @@ export async function findRepeatedQueries(
   return [...byShape.values()].filter((entry) => entry.count > threshold);
 }
 
-/** Runs `fn` and throws `NPlusOneQueryError` when one read shape ran more than `threshold` times. */
+/**
+ * Runs `fn` (a promise or a query builder it returns is awaited inside the capture) and throws
+ * `NPlusOneQueryError` when one read shape ran more than `threshold` times.
+ */
 export async function assertNoNPlusOne<T>(
-  fn: () => Promise<T>,
+  fn: () => T | PromiseLike<T>,
   options: RepeatedQueryOptions = {},
-): Promise<T> {
+): Promise<Awaited<T>> {
   const { result, queries } = await captureQueries(fn);
   const repeated = await findRepeatedQueries(queries, options);
   if (repeated.length > 0) throw new NPlusOneQueryError(repeated, options.threshold ?? 3);

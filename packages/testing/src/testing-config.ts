@@ -20,10 +20,21 @@ export const testingConfigSchema = z.strictObject({
   migrate: fn<(connectionString: string) => Promise<void>>().optional(),
   /** Runs after migrating, into the template: rows every test starts with. */
   seed: fn<(connectionString: string) => Promise<void>>().optional(),
-  /** The template database's name. */
+  /**
+   * A PostgreSQL server the harness may create (and drop) its own databases on, e.g.
+   * `process.env.DATABASE_URL` to opt in to that one. Default: `STRATA_TEST_DATABASE_URL`,
+   * else a server the harness starts (Docker or embedded). `DATABASE_URL` is never used
+   * unless given here.
+   */
+  serverUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** The template database's name; it starts with `strata_`, as every database the harness creates. */
   templateDatabase: z
     .string()
     .regex(DATABASE_NAME_PATTERN, 'must be a lower-case identifier')
+    .startsWith('strata_', 'must start with strata_ (the harness only creates and drops databases named so)')
     .default('strata_template'),
   /** Extra PostgreSQL settings for the server the harness starts (ignored for a URL from the environment). */
   serverSettings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),

@@ -1,7 +1,9 @@
 import { withTransaction } from '@strata/transactions';
-import { describe, expect } from 'vitest';
+import { describe, expect, inject } from 'vitest';
+import { captureQueries } from '../src/capture-queries.js';
+import { assertNoConnectionLeak, ConnectionLeakError } from '../src/connection-leak.js';
 import { defineFactory } from '../src/define-factory.js';
-import { expectQueries } from '../src/expect-queries.js';
+import { expectQueries, QueryCountError } from '../src/expect-queries.js';
 import { assertNoNPlusOne, NPlusOneQueryError } from '../src/repeated-queries.js';
 import { test } from '../src/vitest.js';
 
@@ -11,7 +13,10 @@ const count = async (db: { query: (text: string) => Promise<{ rows: Record<strin
 describe('the db fixture', () => {
   test('starts from the migrated and seeded template, in this worker’s own database', async ({ db }) => {
     const { rows } = await db.query<{ database: string }>('select current_database() as database');
-    expect(rows[0]?.database).toMatch(new RegExp(`^strata_test_w${process.env.VITEST_POOL_ID ?? '0'}_`));
+    // Named by the run and the worker slot, not the file: every file this worker runs shares it.
+    const prefix = inject('strataWorkerDatabasePrefix');
+    expect(prefix).toMatch(/^strata_test_[0-9a-f]{8}_w$/);
+    expect(rows[0]?.database).toBe(`${prefix}${process.env.VITEST_POOL_ID}`);
     expect((await db.query('select email from users')).rows).toEqual([{ email: 'seed@example.com' }]);
   });
 
@@ -71,6 +76,15 @@ describe('factories', () => {
 });
 
 describe('query checks on the pool', () => {
+  test('a Knex builder returned without await is run, and counted, inside the check', async ({ db }) => {
+    const { result, queries } = await captureQueries(() => db.knex('users').where({ name: 'Seed' }));
+    expect(result).toEqual([expect.objectContaining({ email: 'seed@example.com' })]);
+    expect(queries.map((query) => query.text)).toEqual(['select * from "users" where "name" = $1']);
+    await expect(expectQueries(() => db.knex('users').where({ name: 'Seed' })).toBe(0)).rejects.toThrow(
+      QueryCountError,
+    );
+  });
+
   test('expectQueries counts statements sent through the pool, prepared or not', async ({ db }) => {
     await expectQueries(async () => {
       await db.query('select * from users where email = $1', ['seed@example.com']);
@@ -91,15 +105,20 @@ describe('query checks on the pool', () => {
 });
 
 describe('the leak check', () => {
-  let leaked: { release(): void } | undefined;
-
   // `fails`: this test must fail — the fixture reports the connection it never released.
   test.fails('a test that leaves a pool connection checked out fails', async ({ db }) => {
-    leaked = await db.connect();
+    await db.connect();
   });
 
-  test('the next test runs normally once the connection is released', async ({ db }) => {
-    leaked?.release();
+  test('the leaked connection was released, so the next test runs normally', async ({ db }) => {
     expect(db.stats().active).toBe(1); // only this test's own rolled-back transaction
+  });
+
+  test('assertNoConnectionLeak inside a test counts what the test holds, not the harness', async ({ db }) => {
+    expect(() => assertNoConnectionLeak(db)).not.toThrow();
+    const client = await db.connect();
+    expect(() => assertNoConnectionLeak(db)).toThrow(ConnectionLeakError);
+    client.release();
+    expect(() => assertNoConnectionLeak(db)).not.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidConfigError } from '@strata/errors';
+import { InvalidConfigError, SessionFeatureUnsupportedError } from '@strata/errors';
 import type { Queryable } from './connection-source.js';
 import type { Transaction } from './transaction.js';
 import { AdvisoryLockUnavailableError } from './transaction-errors.js';
@@ -79,6 +79,8 @@ function checkOptions(options: AdvisoryLockOptions): Required<AdvisoryLockOption
  * connection of its own and released with `pg_advisory_unlock` when `fn` settles; outside a
  * transaction, `fn`'s pool queries run on that connection. `mode: 'try'` rejects with
  * `AdvisoryLockUnavailableError` instead of waiting. Waiting is bounded by `lock_timeout`.
+ * Behind PgBouncer in transaction mode, `scope: 'session'` rejects with
+ * `SessionFeatureUnsupportedError`: a session lock cannot work there.
  */
 export async function withAdvisoryLock<T>(
   target: TransactionTarget,
@@ -107,6 +109,8 @@ export async function withAdvisoryLock<T>(
   const lease = await source.acquireOwn();
   let destroy = false;
   try {
+    // Through transaction pooling the lock would stay on a server connection other clients get.
+    if (source.behindTransactionPooling()) throw new SessionFeatureUnsupportedError('session advisory lock');
     const result = await lease.connection.query<{ acquired: boolean | string }>(
       `SELECT ${lock} AS acquired`,
       sql.values,

@@ -42,6 +42,8 @@ export interface ConnectionSource {
   acquire(on?: ReadConsistency): Promise<Lease>;
   /** A pooled connection of its own, never the ambient one. */
   acquireOwn(on?: ReadConsistency): Promise<Lease>;
+  /** True when connections come through PgBouncer in transaction mode (known after the first one). */
+  behindTransactionPooling(): boolean;
 }
 
 const sources = new WeakMap<object, ConnectionSource>();
@@ -52,7 +54,11 @@ export function poolSource(pool: Pool): ConnectionSource {
   if (!source) {
     source = {
       target: pool,
-      knex: pool.knex,
+      // A getter: pool.knex loads knex (an optional peer dependency) on first access, and a
+      // transaction that only runs SQL must not need it.
+      get knex() {
+        return pool.knex;
+      },
       // Every server the pool may connect to: its hosts (failover) and its read replicas.
       databaseAddresses: [
         { host: pool.config.host, port: pool.config.port },
@@ -75,6 +81,7 @@ export function poolSource(pool: Pool): ConnectionSource {
           runAmbient: (fn) => runWithConnection(pool, client, fn),
         }));
       },
+      behindTransactionPooling: () => pool.pgbouncer === 'transaction',
     };
     sources.set(pool, source);
   }
@@ -127,6 +134,7 @@ export function knexSource(
           [RAW]: raw,
         } as Lease;
       },
+      behindTransactionPooling: () => false,
     };
     sources.set(knex, source);
   }

@@ -1,10 +1,9 @@
 import { DeadlockDetectedError } from '@strata/errors';
 import type { Pool } from '@strata/pool';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createBarrier } from './test-support/barrier.js';
+import { provokeDeadlock } from './test-support/deadlock.js';
 import { createTestDatabase, type TestDatabase } from './test-support/test-database.js';
 import type { RetryInfo } from './transaction-options.js';
-import { withTransaction } from './with-transaction.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -18,25 +17,8 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 test('a deadlock between two transactions is retried and both complete', async () => {
-  const bothHoldFirstLock = createBarrier(2);
   const retries: RetryInfo[] = [];
-
-  // Each takes one row, waits for the other to take the other row, then asks for it.
-  const lockInOrder = (first: number, second: number) =>
-    withTransaction(
-      pool,
-      async (tx) => {
-        // Detect the deadlock quickly instead of after the default 1 s.
-        await tx.query("SELECT set_config('deadlock_timeout', '50ms', true)");
-        await tx.query('UPDATE rows SET value = value + 1 WHERE id = $1', [first]);
-        if (tx.attempt === 1) await bothHoldFirstLock.arrive();
-        await tx.query('UPDATE rows SET value = value + 1 WHERE id = $1', [second]);
-        return tx.attempt;
-      },
-      { retryBackoff: { baseDelayMs: 1, maxDelayMs: 20 }, onRetry: (info) => void retries.push(info) },
-    );
-
-  const attempts = await Promise.all([lockInOrder(1, 2), lockInOrder(2, 1)]);
+  const attempts = await provokeDeadlock(pool, { onRetry: (info) => void retries.push(info) });
 
   expect(retries).toHaveLength(1);
   expect(retries[0]?.error).toBeInstanceOf(DeadlockDetectedError);

@@ -104,6 +104,8 @@ describe("withTransaction(pool, fn, { readOnly: true, on: 'replica' })", () => {
           await tx.query('SELECT count(*) FROM notes');
           if (tx.attempt === 1) {
             const sleeping = tx.query('SELECT pg_sleep(60)');
+            // Replay may cancel it before the LOCK below returns: handled now, awaited below.
+            sleeping.catch(() => {});
             // Replaying this lock needs the ACCESS SHARE lock the transaction holds on the replica.
             await sql(primaryUrl, 'BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE; COMMIT');
             await sleeping;

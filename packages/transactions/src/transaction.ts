@@ -23,6 +23,7 @@ import {
   type TransactionOptions,
 } from './transaction-options.js';
 import { TransactionScope } from './transaction-scope.js';
+import { traceSavepoint } from './transaction-tracing.js';
 
 /**
  * What a `withTransaction` callback receives. Pass it explicitly (`tx.query`, `tx.knex`) or
@@ -194,10 +195,11 @@ export class TransactionContext implements Transaction {
     return this.attemptState.lease.runAmbient(() => transactionScope.run(this, fn));
   }
 
-  async withTransaction<T>(
-    fn: (tx: Transaction) => Promise<T> | T,
-    options?: TransactionOptions,
-  ): Promise<T> {
+  withTransaction<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
+    return traceSavepoint(this.attemptState.source, this.depth + 1, () => this.#savepoint(fn, options));
+  }
+
+  async #savepoint<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
     if (this.state !== 'open') throw new TransactionClosedError();
     checkSavepointOptions(this.attemptState.options, options);
     if (this.#activeSavepoint) throw new ConcurrentSavepointError();

@@ -25,6 +25,7 @@ import {
   resolveTransactionOptions,
   type TransactionOptions,
 } from './transaction-options.js';
+import { type TransactionSpans, traceTransaction, transactionTracer } from './transaction-tracing.js';
 
 /** What a transaction can run on: a Strata pool, a Knex instance (pg), or an open transaction (a savepoint). */
 export type TransactionTarget = Pool | Knex | Transaction;
@@ -125,7 +126,12 @@ function start<T>(
   const source = sourceFor(target);
   const current = transactionScope.current(source.target);
   if (current) return current.withTransaction(fn, options);
-  return runTransaction(source, fn, resolved ?? resolveTransactionOptions(options), startSite);
+  const resolvedOptions = resolved ?? resolveTransactionOptions(options);
+  const tracer = transactionTracer(source);
+  if (tracer === undefined) return runTransaction(source, fn, resolvedOptions, startSite, undefined);
+  return traceTransaction(tracer, source, resolvedOptions, (spans) =>
+    runTransaction(source, fn, resolvedOptions, startSite, spans),
+  );
 }
 
 /** The connection source for a pool or Knex instance. */
@@ -163,33 +169,19 @@ function isPool(value: unknown): value is Pool {
 
 type AttemptOutcome<T> = { committed: true; value: T } | { committed: false; error: unknown };
 
-/** The outermost transaction: attempts, retries, hooks. */
+/** The outermost transaction: attempts, retries, hooks. `spans` when it is traced. */
 async function runTransaction<T>(
   source: ConnectionSource,
   fn: TransactionCallback<T>,
   options: ResolvedTransactionOptions,
   startSite: StartSite,
+  spans: TransactionSpans | undefined,
 ): Promise<T> {
   if (options.networkGuard !== 'off') installNetworkGuard(guardedTransaction);
   for (let attempt = 1; ; attempt++) {
-    const lease = await source.acquire(options.on);
-    const state = new TransactionAttempt(source, lease, options, startSite, attempt);
-    const tx = new TransactionContext(state, undefined);
-    const stopWatching = watchTransactionDuration(
-      options.longTransactionWarningMs,
-      startSite,
-      options.onLongTransaction,
-    );
-    let outcome: AttemptOutcome<T>;
-    try {
-      outcome = await runAttempt(tx, fn);
-    } finally {
-      stopWatching();
-      state.open = false;
-      // Released before any hook runs: hooks may be slow (that is why they exist).
-      const released = lease.release(state.destroyConnection);
-      if (released) await released;
-    }
+    const { tx, state, outcome } = await (spans === undefined
+      ? attemptOnConnection(source, fn, options, startSite, attempt)
+      : spans.attempt(attempt, () => attemptOnConnection(source, fn, options, startSite, attempt)));
 
     if (outcome.committed) {
       // Hooks run in the order they were registered; a rolled-back savepoint's afterRollback
@@ -211,8 +203,37 @@ async function runTransaction<T>(
     if (!retryable) throw error;
     if (attempt >= options.maxAttempts) throw new TransactionRetriesExhaustedError(attempt, retryable);
     const delayMs = retryDelayMs(attempt, options.retryBackoff);
-    await options.onRetry?.({ attempt, maxAttempts: options.maxAttempts, error: retryable, delayMs });
+    const retry = { attempt, maxAttempts: options.maxAttempts, error: retryable, delayMs };
+    spans?.retry(retry);
+    await options.onRetry?.(retry);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
+
+/** One attempt: a connection, BEGIN ... COMMIT (or ROLLBACK), and the connection given back. */
+async function attemptOnConnection<T>(
+  source: ConnectionSource,
+  fn: TransactionCallback<T>,
+  options: ResolvedTransactionOptions,
+  startSite: StartSite,
+  attempt: number,
+): Promise<{ tx: TransactionContext; state: TransactionAttempt; outcome: AttemptOutcome<T> }> {
+  const lease = await source.acquire(options.on);
+  const state = new TransactionAttempt(source, lease, options, startSite, attempt);
+  const tx = new TransactionContext(state, undefined);
+  const stopWatching = watchTransactionDuration(
+    options.longTransactionWarningMs,
+    startSite,
+    options.onLongTransaction,
+  );
+  try {
+    return { tx, state, outcome: await runAttempt(tx, fn) };
+  } finally {
+    stopWatching();
+    state.open = false;
+    // Released before any hook runs: hooks may be slow (that is why they exist).
+    const released = lease.release(state.destroyConnection);
+    if (released) await released;
   }
 }
 

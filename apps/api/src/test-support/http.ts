@@ -17,7 +17,7 @@ export async function http(
   baseUrl: string,
   method: string,
   path: string,
-  options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  options: { json?: unknown; body?: string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<HttpResponse> {
   const headers: Record<string, string> = { ...options.headers };
   let body = options.body;

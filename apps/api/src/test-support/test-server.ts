@@ -23,6 +23,7 @@ export async function startTestServer(
   prefix: string,
   options: Pick<StartServerOptions, 'pool'> & {
     migrate?: boolean;
+    cursorSecret?: string;
     cluster?: { primaryUrl: string; replicaUrls: readonly string[] };
   } = {},
 ): Promise<TestServer> {
@@ -40,6 +41,7 @@ export async function startTestServer(
         logLevel: 'debug',
         migrate: options.migrate ?? true,
         shutdownTimeoutMs: 5_000,
+        ...(options.cursorSecret === undefined ? {} : { cursorSecret: options.cursorSecret }),
       },
       pool: { min: 0, ...(replicas.length > 0 ? { replicas } : {}), ...options.pool },
       logDestination: { write: (line: string) => void logLines.push(line) },

@@ -13,7 +13,8 @@ const timeout = (milliseconds: number): string => (milliseconds === 0 ? 'off' : 
 /**
  * `strata doctor`: connects, prints the server version and the settings that matter —
  * max_connections against the pool's max (× `--instances`), the statement, lock and
- * idle-in-transaction timeouts, and whether PgBouncer is in front — and flags problems.
+ * idle-in-transaction timeouts, and whether PgBouncer is in front (checked against the pool's
+ * `pgbouncer` and `preparedStatements` settings and the migrator's `migrationUrl`) — and flags problems.
  * Exit 1 when a problem is an error (or the connection fails), 0 with warnings only.
  */
 export async function doctor(context: CommandContext, flags: DoctorFlags): Promise<CommandOutcome> {
@@ -29,7 +30,17 @@ export async function doctor(context: CommandContext, flags: DoctorFlags): Promi
   } finally {
     await client.end();
   }
-  const problems = doctorProblems(facts, { poolMax: config.poolMax, instances }, pgbouncer);
+  const problems = doctorProblems(
+    facts,
+    {
+      poolMax: config.poolMax,
+      instances,
+      pgbouncer: config.pgbouncer,
+      preparedStatements: config.preparedStatements,
+      migrationUrl: config.migrationUrl !== undefined,
+    },
+    pgbouncer,
+  );
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const available = availableConnections(facts);
   const document = {

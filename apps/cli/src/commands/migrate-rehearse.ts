@@ -33,7 +33,7 @@ export async function migrateRehearse(
   try {
     report = await rehearse({
       config,
-      target: config.databaseUrl,
+      target: config.migrationUrl ?? config.databaseUrl,
       clone: flags.clone,
       baseline: flags.baseline,
       rows: config.rehearsal.rows,

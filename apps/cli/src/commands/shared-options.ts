@@ -17,6 +17,11 @@ export const migrateOptions = [
     setting: 'migrationsDir',
   }),
   databaseUrlOption,
+  option(
+    '--migration-url <url>',
+    'direct PostgreSQL URL for the migrator, bypassing PgBouncer (default: STRATA_MIGRATION_DATABASE_URL, else the database URL)',
+    { setting: 'migrationUrl' },
+  ),
   configOption,
   jsonOption,
 ] as const;

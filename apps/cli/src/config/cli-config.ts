@@ -32,6 +32,12 @@ export const cliConfigSchema = z
   .object({
     /** The database every database command uses (flag `--database-url`, env `DATABASE_URL`). */
     databaseUrl: postgresUrl.optional(),
+    /**
+     * A direct URL for the migrator, bypassing PgBouncer: its session advisory lock needs a
+     * server session of its own (flag `--migration-url`, env `STRATA_MIGRATION_DATABASE_URL`).
+     * `databaseUrl` when unset.
+     */
+    migrationUrl: postgresUrl.optional(),
     /** The migrations folder (flag `--dir`, env `STRATA_MIGRATIONS_DIR`). */
     migrationsDir: z.string().min(1).default('migrations'),
     /** The seeds folder of `db seed` (flag `--dir`, env `STRATA_SEEDS_DIR`). */
@@ -48,6 +54,16 @@ export const cliConfigSchema = z
     lockWaitTimeout: duration.optional(),
     /** The application pool's `max`, which `doctor` compares with max_connections (flag `--pool-max`, env `STRATA_POOL_MAX`). */
     poolMax: positiveInt(100_000).default(25),
+    /** The application pool's `pgbouncer` setting, which `doctor` checks against what it finds (env `STRATA_POOL_PGBOUNCER`). */
+    pgbouncer: z
+      .preprocess(
+        (value) =>
+          typeof value === 'string' && /^(false|0|off|no|none)$/i.test(value.trim()) ? false : value,
+        z.union([z.enum(['auto', 'transaction', 'session']), z.literal(false)]),
+      )
+      .default('auto'),
+    /** The application pool's `preparedStatements` (env `STRATA_POOL_PREPARED_STATEMENTS`); unset: the pool decides. */
+    preparedStatements: z.union([z.boolean(), z.stringbool({ error: 'must be true or false' })]).optional(),
     rehearsal: rehearsalConfigSchema.prefault({}),
   })
   .strict();

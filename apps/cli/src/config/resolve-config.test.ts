@@ -30,7 +30,25 @@ describe('resolveConfig', () => {
       migrationsDir: path.join(cwd, 'migrations'),
       seedsDir: path.join(cwd, 'seeds'),
       poolMax: 25,
+      pgbouncer: 'auto',
       rehearsal: { rows: 1_000, maxBlockingMs: 1_000, sampleIntervalMs: 10 },
+    });
+  });
+
+  test('the pool settings doctor checks come from STRATA_POOL_PGBOUNCER and STRATA_POOL_PREPARED_STATEMENTS', async () => {
+    const { config } = await resolveConfig({
+      cwd,
+      env: {
+        STRATA_POOL_PGBOUNCER: 'false',
+        STRATA_POOL_PREPARED_STATEMENTS: 'true',
+        STRATA_MIGRATION_DATABASE_URL: 'postgres://app@db-direct/app',
+      },
+      flags: noFlags,
+    });
+    expect(config).toMatchObject({
+      pgbouncer: false,
+      preparedStatements: true,
+      migrationUrl: 'postgres://app@db-direct/app',
     });
   });
 

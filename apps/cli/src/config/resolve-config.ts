@@ -14,10 +14,13 @@ export interface ConfigFlags {
 /** The environment variables the CLI reads, and the config key each one sets. */
 export const CONFIG_ENVIRONMENT = {
   DATABASE_URL: 'databaseUrl',
+  STRATA_MIGRATION_DATABASE_URL: 'migrationUrl',
   STRATA_MIGRATIONS_DIR: 'migrationsDir',
   STRATA_SEEDS_DIR: 'seedsDir',
   STRATA_DESIGN_FILE: 'designFile',
   STRATA_POOL_MAX: 'poolMax',
+  STRATA_POOL_PGBOUNCER: 'pgbouncer',
+  STRATA_POOL_PREPARED_STATEMENTS: 'preparedStatements',
 } as const;
 
 const PATH_KEYS = new Set(['migrationsDir', 'seedsDir', 'designFile']);

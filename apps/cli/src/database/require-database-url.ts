@@ -12,5 +12,13 @@ export function requireDatabaseUrl(config: CliConfig): string {
   return config.databaseUrl;
 }
 
+/**
+ * The URL the migrator connects to: `migrationUrl` (a direct one, bypassing PgBouncer, for the
+ * migrator's session advisory lock) when set, else the database URL.
+ */
+export function requireMigrationUrl(config: CliConfig): string {
+  return config.migrationUrl ?? requireDatabaseUrl(config);
+}
+
 /** `postgres://user:***@host/db`, for headings and JSON. */
 export const shownUrl = (url: string): string => redactConnectionString(url);

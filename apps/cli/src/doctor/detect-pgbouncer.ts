@@ -10,6 +10,8 @@ export interface PgBouncerDetection {
   pooling: 'transaction' | 'session-or-none' | null;
   /** PgBouncer's version, when its admin console answered `SHOW VERSION`. */
   version: string | null;
+  /** Its `max_prepared_statements` (PgBouncer 1.21+), when the admin console answered `SHOW CONFIG`. */
+  maxPreparedStatements: number | null;
   evidence: string[];
 }
 
@@ -30,6 +32,7 @@ export async function detectPgBouncer(
   const evidence: string[] = [];
   let detected: boolean | null = null;
   let version: string | null = null;
+  let maxPreparedStatements: number | null = null;
 
   let admin: SqlClient | undefined;
   try {
@@ -43,6 +46,7 @@ export async function detectPgBouncer(
         detected = true;
         version = text.trim();
         evidence.push(`the admin console answered SHOW VERSION: ${version}`);
+        maxPreparedStatements = await readMaxPreparedStatements(admin);
       } else {
         detected = false;
         evidence.push('database "pgbouncer" is an ordinary PostgreSQL database');
@@ -86,7 +90,18 @@ export async function detectPgBouncer(
   } else {
     evidence.push('this connection kept its server backend across transactions');
   }
-  return { detected, pooling, version, evidence };
+  return { detected, pooling, version, maxPreparedStatements, evidence };
+}
+
+/** `max_prepared_statements` from the admin console's SHOW CONFIG; null before PgBouncer 1.21 or when refused. */
+async function readMaxPreparedStatements(admin: SqlClient): Promise<number | null> {
+  try {
+    const { rows } = await admin.query<{ key: string; value: string }>('show config');
+    const setting = rows.find((row) => row.key === 'max_prepared_statements');
+    return setting === undefined ? null : Number(setting.value);
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -20,6 +20,7 @@ const direct: PgBouncerDetection = {
   detected: false,
   pooling: 'session-or-none',
   version: null,
+  maxPreparedStatements: null,
   evidence: [],
 };
 const ids = (problems: ReturnType<typeof doctorProblems>) => problems.map((p) => `${p.severity}:${p.id}`);
@@ -53,16 +54,68 @@ describe('doctorProblems', () => {
     ]);
   });
 
-  test('behind transaction pooling the pooler bounds connections, and its caveats are flagged', () => {
-    const pooled: PgBouncerDetection = {
+  describe('behind transaction pooling', () => {
+    const pooled = (
+      version: string | null,
+      maxPreparedStatements: number | null = null,
+    ): PgBouncerDetection => ({
       detected: true,
       pooling: 'transaction',
-      version: null,
+      version,
+      maxPreparedStatements,
       evidence: [],
-    };
-    expect(ids(doctorProblems(facts, { poolMax: 500, instances: 1 }, pooled))).toEqual([
-      'warning:pgbouncer-transaction-pooling',
-    ]);
+    });
+
+    test('the pooler bounds connections; without a direct migrationUrl, a warning', () => {
+      expect(ids(doctorProblems(facts, { poolMax: 500, instances: 1 }, pooled(null)))).toEqual([
+        'warning:pgbouncer-transaction-pooling',
+      ]);
+      expect(
+        doctorProblems(facts, { poolMax: 500, instances: 1, migrationUrl: true }, pooled('PgBouncer 1.18.0')),
+      ).toEqual([]);
+    });
+
+    test('prepared statements on PgBouncer before 1.21 are an error; with the default settings the pool turns them off', () => {
+      const sizing = { poolMax: 10, instances: 1, migrationUrl: true };
+      expect(
+        ids(doctorProblems(facts, { ...sizing, preparedStatements: true }, pooled('PgBouncer 1.18.0'))),
+      ).toEqual(['error:pgbouncer-prepared-statements']);
+      expect(
+        ids(doctorProblems(facts, { ...sizing, preparedStatements: true }, pooled('PgBouncer 1.21.0', 0))),
+      ).toEqual(['error:pgbouncer-prepared-statements']);
+      expect(
+        doctorProblems(facts, { ...sizing, preparedStatements: true }, pooled('PgBouncer 1.22.1', 200)),
+      ).toEqual([]);
+      expect(ids(doctorProblems(facts, { ...sizing, preparedStatements: true }, pooled(null)))).toEqual([
+        'warning:pgbouncer-prepared-statements',
+      ]);
+      expect(doctorProblems(facts, sizing, pooled('PgBouncer 1.18.0'))).toEqual([]);
+    });
+
+    test('a pool set up for no PgBouncer (or session mode) is an error, and names its statements', () => {
+      expect(
+        ids(
+          doctorProblems(
+            facts,
+            { poolMax: 10, instances: 1, migrationUrl: true, pgbouncer: false },
+            pooled('PgBouncer 1.18.0'),
+          ),
+        ),
+      ).toEqual(['error:pgbouncer-setting-mismatch', 'error:pgbouncer-prepared-statements']);
+    });
+
+    test('timeout advice is per role, not the pool', () => {
+      const off = { ...facts, user: 'app', statementTimeoutMs: 0 };
+      const [problem] = doctorProblems(off, { poolMax: 10, instances: 1, migrationUrl: true }, pooled(null));
+      expect(problem?.message).toContain(`ALTER ROLE "app" SET statement_timeout = '30s'`);
+      expect(problem?.message).toContain('refuses it as a startup parameter');
+      const [direct] = doctorProblems(
+        off,
+        { poolMax: 10, instances: 1 },
+        { ...pooled(null), pooling: 'session-or-none' },
+      );
+      expect(direct?.message).toContain('or in the pool');
+    });
   });
 
   test('a server nearly out of connections is flagged', () => {

@@ -1,9 +1,12 @@
-/** Callers of close() waiting for the last checked-out connection to come back. */
-export class DrainWaiters {
+/**
+ * Lets `close()` wait until no connection is checked out any more: the pool calls `notify()`
+ * whenever the last one comes back while it is closing.
+ */
+export class DrainSignal {
   #waiting: Array<() => void> = [];
 
-  /** Resolves true once `notify()` is called, or false after `timeoutMs`; true at once when `drained`. */
-  wait(drained: boolean, timeoutMs: number): Promise<boolean> {
+  /** Resolves true once notified (at once when `drained` already), false after `timeoutMs`. */
+  wait(timeoutMs: number, drained: boolean): Promise<boolean> {
     if (drained) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);

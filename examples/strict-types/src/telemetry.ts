@@ -1,0 +1,5 @@
+import { describeError, describeStatement, InstrumentationTracer } from '@strata/telemetry';
+
+export const spanName: string = describeStatement('SELECT id FROM users WHERE id = $1').spanName;
+export const errorType: string = describeError(new Error('boom')).type;
+export const tracer = new InstrumentationTracer('strict-types');

@@ -1,0 +1,10 @@
+export { type DatabaseTarget, databaseAttributes } from './database-target.js';
+export { describeError, type ErrorDescription } from './error-type.js';
+export { InstrumentationMeter, type InstrumentSet } from './instrumentation-meter.js';
+export { InstrumentationTracer } from './instrumentation-tracer.js';
+export { loadOpenTelemetryApi, type OpenTelemetryApi, openTelemetryApi } from './opentelemetry-api.js';
+export * from './semantic-attributes.js';
+export { type SqlToken, type SqlTokenKind, scanSqlTokens } from './sql-tokens.js';
+export { describeStatement, type StatementDescription, sanitizeQueryText } from './statement-description.js';
+export { startStatementSpan, traceStatement } from './statement-span.js';
+export { recordFailure, runInSpan, traceOperation } from './traced-operation.js';
