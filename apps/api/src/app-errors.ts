@@ -38,6 +38,17 @@ export class ConflictingVersionsError extends StrataError {
   }
 }
 
+/** The `X-Wal-Position` request header is not a WAL position the API returned. */
+export class InvalidWalPositionError extends StrataError {
+  constructor(options: { cause?: unknown } = {}) {
+    super(
+      'INVALID_WAL_POSITION',
+      'X-Wal-Position must be a WAL position exactly as a response returned it (e.g. 0/3000148), or absent.',
+      options,
+    );
+  }
+}
+
 /**
  * A request the API does not read as sent: a body with a Content-Encoding or a charset other
  * than UTF-8 (415), or an HTTP/1.1 request without a Host header (400).

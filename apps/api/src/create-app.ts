@@ -19,6 +19,7 @@ import { OrderRepository } from './order-repository.js';
 import { orderRoutes } from './order-routes.js';
 import { handleRequestError, handleUnknownRoute } from './problem-reply.js';
 import { problemRoutes } from './problem-routes.js';
+import { registerReadYourWrites } from './read-your-writes.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { nameServerSpan } from './server-span.js';
 import { useStrictRequests } from './strict-requests.js';
@@ -85,6 +86,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   });
   // After the request id hook: a request these rules reject still carries its id.
   useStrictRequests(app, { exemptPrefix: DOCS_PREFIX });
+  registerReadYourWrites(app as unknown as FastifyInstance, pool);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

@@ -185,7 +185,25 @@ export function errorToProblem(error: unknown): ProblemAnswer {
         retryAfterSeconds: 5,
         serverFault: false,
       };
+    case 'READ_ONLY_TRANSACTION': // a write reached a standby: a failover is under way
+    case 'READ_WRITE_DURING_RECOVERY':
+      return {
+        slug: 'database-unavailable',
+        detail: 'The database cannot take changes right now (it is switching primaries). Retry shortly.',
+        retryAfterSeconds: 1,
+        serverFault: false,
+      };
+    case 'INVALID_WAL_POSITION':
+      return {
+        slug: 'validation-error',
+        detail: message,
+        errors: [
+          { in: 'header', field: 'x-wal-position', detail: 'is not a WAL position this API returned' },
+        ],
+        serverFault: false,
+      };
     case 'SERIALIZATION_FAILURE':
+    case 'RECOVERY_CONFLICT':
     case 'DEADLOCK_DETECTED':
     case 'TRANSACTION_RETRIES_EXHAUSTED':
       return busy('The change collided with concurrent changes and could not be completed. Retry shortly.');

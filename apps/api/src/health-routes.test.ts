@@ -34,13 +34,14 @@ describe('health', () => {
         '002_orders_expand_create_orders',
         '003_orders_expand_create_order_items',
       ],
+      replicas: [],
     });
 
     const { applied } = await api.server.migrator.up();
     expect(applied).toHaveLength(3);
     const after = await call('GET', '/health/ready');
     expect(after.status).toBe(200);
-    expect(after.body).toEqual({ status: 'ready', database: 'ok', pendingMigrations: [] });
+    expect(after.body).toEqual({ status: 'ready', database: 'ok', pendingMigrations: [], replicas: [] });
   });
 
   test('a pending contract migration does not make the API unready: it runs after the deploy', async () => {
@@ -64,6 +65,7 @@ describe('health', () => {
         ready: true,
         database: 'ok',
         pendingMigrations: [],
+        replicas: [],
       });
     } finally {
       await rm(directory, { recursive: true, force: true });

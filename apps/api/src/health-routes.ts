@@ -10,6 +10,17 @@ const readySchema = z
     status: z.enum(['ready', 'not ready']),
     database: z.enum(['ok', 'unreachable']),
     pendingMigrations: z.array(z.string()),
+    replicas: z.array(
+      z.object({
+        host: z.string(),
+        port: z.number().int(),
+        state: z.enum(['healthy', 'lagging', 'unreachable', 'not-a-standby', 'unknown']),
+        lagMs: z
+          .number()
+          .nullable()
+          .meta({ description: 'How far behind the primary, in ms; null when unknown' }),
+      }),
+    ),
   })
   .meta({ id: 'Readiness' });
 
@@ -37,7 +48,8 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
     {
       schema: {
         tags: ['health'],
-        summary: 'Readiness: the database answers and no pre-deploy migration is pending',
+        summary:
+          'Readiness: the database answers and no pre-deploy migration is pending; each read replica with its lag',
         response: { 200: readySchema, 503: readySchema },
       },
     },
@@ -47,6 +59,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
         status: readiness.ready ? 'ready' : 'not ready',
         database: readiness.database,
         pendingMigrations: readiness.pendingMigrations,
+        replicas: readiness.replicas,
       });
     },
   );

@@ -1,5 +1,5 @@
 import type { Migrator } from '@strata/migrate';
-import type { Pool } from '@strata/pool';
+import type { Pool, ReplicaState } from '@strata/pool';
 
 /** The outcome of a readiness check. */
 export interface Readiness {
@@ -7,6 +7,11 @@ export interface Readiness {
   database: 'ok' | 'unreachable';
   /** Pre-deploy migrations (expand, backfill, validate) not yet applied, by name. */
   pendingMigrations: string[];
+  /**
+   * Each read replica (DATABASE_REPLICA_URLS) as the pool last saw it. A replica that is down
+   * or lagging gets no reads (they go to the primary), so it does not make the API unready.
+   */
+  replicas: { host: string; port: number; state: ReplicaState; lagMs: number | null }[];
 }
 
 /**
@@ -15,16 +20,19 @@ export interface Readiness {
  * run after the deploy, so a pending one does not make the API unready.
  */
 export async function checkReadiness(pool: Pool, migrator: Pick<Migrator, 'status'>): Promise<Readiness> {
+  const replicas = pool
+    .topology()
+    .replicas.map(({ host, port, state, lagMs }) => ({ host, port, state, lagMs }));
   let migrations: Awaited<ReturnType<Migrator['status']>>['migrations'];
   try {
     await pool.query('SELECT 1');
     ({ migrations } = await migrator.status());
   } catch {
     // A timeout waiting for a connection counts too: a probe must answer, not hang.
-    return { ready: false, database: 'unreachable', pendingMigrations: [] };
+    return { ready: false, database: 'unreachable', pendingMigrations: [], replicas };
   }
   const pendingMigrations = migrations
     .filter((migration) => migration.state !== 'applied' && migration.phase !== 'contract')
     .map((migration) => migration.name);
-  return { ready: pendingMigrations.length === 0, database: 'ok', pendingMigrations };
+  return { ready: pendingMigrations.length === 0, database: 'ok', pendingMigrations, replicas };
 }

@@ -48,6 +48,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const config = loadAppConfig(environment, options.config);
   const secrets = new Set<string>();
   if (config.databaseUrl !== undefined) addPasswordOf(config.databaseUrl, secrets);
+  // Read replicas come from DATABASE_REPLICA_URLS (read by the pool) or the pool options.
+  for (const url of [
+    ...(environment.DATABASE_REPLICA_URLS ?? '').split(','),
+    ...(options.pool?.replicas ?? []),
+  ]) {
+    addPasswordOf(url.trim(), secrets);
+  }
   if (config.migrationUrl !== undefined) addPasswordOf(config.migrationUrl, secrets);
   const pretty =
     config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
@@ -174,16 +181,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
 }
 
-/** Adds the password of a connection string (as written and decoded) to the log secrets. */
+/**
+ * Adds the password of a connection string (as written and decoded) to the log secrets. Read
+ * from the URL's user info by hand: a libpq URL with several hosts is not a WHATWG URL.
+ */
 function addPasswordOf(connectionString: string, secrets: Set<string>): void {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(connectionString)?.[1] ?? '';
+  const userInfo = authority.slice(0, Math.max(0, authority.lastIndexOf('@')));
+  const colon = userInfo.indexOf(':');
+  const password = colon === -1 ? '' : userInfo.slice(colon + 1);
+  if (!password) return;
+  secrets.add(password);
   try {
-    const { password } = new URL(connectionString);
-    if (password) {
-      secrets.add(password);
-      secrets.add(decodeURIComponent(password));
-    }
+    secrets.add(decodeURIComponent(password));
   } catch {
-    // Not a URL: the config schema rejects it before anything connects.
+    // Not validly %-encoded: the pool's configuration check reports it.
   }
 }
 

@@ -23,6 +23,11 @@ export {
   quoteIdentifier,
   quoteQualifiedName,
 } from './sql-identifier.js';
+export {
+  ReadOnlyTransactionError,
+  ReadWriteDuringRecoveryError,
+  RecoveryConflictError,
+} from './standby-errors.js';
 export { StrataError, type StrataErrorOptions } from './strata-error.js';
 export {
   DeadlockDetectedError,

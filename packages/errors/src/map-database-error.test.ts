@@ -5,6 +5,11 @@ import { DataExceptionError, UnsupportedCharacterError } from './data-errors.js'
 import { DatabaseError } from './database-error.js';
 import { NotNullViolationError, UniqueViolationError } from './integrity-errors.js';
 import { mapConnectError, mapDatabaseError } from './map-database-error.js';
+import {
+  ReadOnlyTransactionError,
+  ReadWriteDuringRecoveryError,
+  RecoveryConflictError,
+} from './standby-errors.js';
 import { StrataError } from './strata-error.js';
 import { SerializationFailureError, StatementTimeoutError } from './transaction-errors.js';
 
@@ -54,6 +59,47 @@ describe('mapDatabaseError', () => {
     ) as DatabaseError;
     expect(mapped).toBeInstanceOf(SerializationFailureError);
     expect(mapped.retryable).toBe(true);
+  });
+
+  // A real standby answers with these (proven against streaming replicas in @strata/pool).
+  describe('on a standby', () => {
+    test('25006 is a ReadOnlyTransactionError, not retryable', () => {
+      const mapped = mapDatabaseError(
+        driverError({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' }),
+      ) as DatabaseError;
+      expect(mapped).toBeInstanceOf(ReadOnlyTransactionError);
+      expect(mapped.code).toBe('READ_ONLY_TRANSACTION');
+      expect(mapped.retryable).toBe(false);
+    });
+
+    test('0A000 "read-write mode during recovery" is a ReadWriteDuringRecoveryError; other 0A000s stay plain', () => {
+      const mapped = mapDatabaseError(
+        driverError({ code: '0A000', message: 'cannot set transaction read-write mode during recovery' }),
+      );
+      expect(mapped).toBeInstanceOf(ReadWriteDuringRecoveryError);
+      expect(mapped).toBeInstanceOf(ReadOnlyTransactionError);
+      expect((mapped as DatabaseError).code).toBe('READ_WRITE_DURING_RECOVERY');
+      const other = mapDatabaseError(
+        driverError({ code: '0A000', message: 'cached plan must not change result type' }),
+      );
+      expect(other).not.toBeInstanceOf(ReadOnlyTransactionError);
+      expect((other as DatabaseError).code).toBe('DATABASE_ERROR');
+    });
+
+    test('a conflict with recovery is a retryable RecoveryConflictError (a kind of serialization failure)', () => {
+      for (const code of ['40001', '40P01']) {
+        const mapped = mapDatabaseError(
+          driverError({ code, message: 'canceling statement due to conflict with recovery' }),
+        ) as DatabaseError;
+        expect(mapped).toBeInstanceOf(RecoveryConflictError);
+        expect(mapped).toBeInstanceOf(SerializationFailureError);
+        expect(mapped.code).toBe('RECOVERY_CONFLICT');
+        expect(mapped.retryable).toBe(true);
+      }
+      expect(
+        mapDatabaseError(driverError({ code: '40001', message: 'could not serialize access' })),
+      ).not.toBeInstanceOf(RecoveryConflictError);
+    });
   });
 
   test('Objection wrappers are unwrapped through nativeError', () => {

@@ -9,6 +9,11 @@ import {
   NotNullViolationError,
   UniqueViolationError,
 } from './integrity-errors.js';
+import {
+  ReadOnlyTransactionError,
+  ReadWriteDuringRecoveryError,
+  RecoveryConflictError,
+} from './standby-errors.js';
 import { StrataError } from './strata-error.js';
 import {
   DeadlockDetectedError,
@@ -96,6 +101,12 @@ const BY_SQLSTATE: Record<string, Mapping> = {
     describe: () =>
       'A lock could not be acquired within lock_timeout. Another transaction holds it; retry later.',
   },
+  '25006': {
+    code: 'READ_ONLY_TRANSACTION',
+    type: ReadOnlyTransactionError,
+    describe: () =>
+      'The statement tried to write in a read-only transaction: on a standby (read replica), or in a transaction started READ ONLY. Send writes to the primary.',
+  },
   '25P03': {
     code: 'IDLE_IN_TRANSACTION_TIMEOUT',
     type: IdleInTransactionTimeoutError,
@@ -112,6 +123,27 @@ function queryCancelled(fields: PostgresErrorFields): Mapping {
         describe: () => 'The statement ran longer than statement_timeout and was cancelled.',
       }
     : { code: 'QUERY_CANCELLED', type: QueryCancelledError, describe: () => 'The statement was cancelled.' };
+}
+
+// SQLSTATEs that mean something more specific on a standby, told apart by PostgreSQL's message.
+function onStandby(code: string, fields: PostgresErrorFields): Mapping | undefined {
+  if (code === '0A000' && /read-write mode during recovery/i.test(fields.serverMessage)) {
+    return {
+      code: 'READ_WRITE_DURING_RECOVERY',
+      type: ReadWriteDuringRecoveryError,
+      describe: () =>
+        'This server is a standby (in recovery) and cannot run read-write transactions. Send writes to the primary; run reads here in a read-only transaction.',
+    };
+  }
+  if ((code === '40001' || code === '40P01') && /conflict with recovery/i.test(fields.serverMessage)) {
+    return {
+      code: 'RECOVERY_CONFLICT',
+      type: RecoveryConflictError,
+      describe: () =>
+        'The standby cancelled the statement to apply changes from the primary (a conflict with recovery). Run it again; if it keeps happening, read from the primary or raise max_standby_streaming_delay on the replica.',
+    };
+  }
+  return undefined;
 }
 
 // Any other SQLSTATE of class 22: a value the database could not take as given.
@@ -215,7 +247,10 @@ export function mapDatabaseError(error: unknown): unknown {
       },
     );
   }
-  const mapping = code === '57014' ? queryCancelled(fields) : (BY_SQLSTATE[code] ?? dataException(code));
+  const mapping =
+    code === '57014'
+      ? queryCancelled(fields)
+      : (onStandby(code, fields) ?? BY_SQLSTATE[code] ?? dataException(code));
   if (!mapping) {
     return new DatabaseError('DATABASE_ERROR', `${fields.serverMessage} (SQLSTATE ${code})`, fields, {
       cause: error,

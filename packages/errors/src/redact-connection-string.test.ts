@@ -9,6 +9,12 @@ describe('redactConnectionString', () => {
     ['postgres://app@db/app', 'postgres://app@db/app'],
     ["host=db user=app password='s3 cret' dbname=app", 'host=db user=app password=*** dbname=app'],
     ['host=db password=s3cret', 'host=db password=***'],
+    [
+      'postgres://app:s3cret@db1:5432,db2:5433/app?target_session_attrs=read-write',
+      'postgres://app:***@db1:5432,db2:5433/app?target_session_attrs=read-write',
+    ],
+    ['postgres://app:s3@cret@a,b/app?password=x', 'postgres://app:***@a,b/app?password=***'],
+    ['postgres://app@[::1]:5432,b/app', 'postgres://app@[::1]:5432,b/app'],
   ])('%s', (input, expected) => {
     expect(redactConnectionString(input)).toBe(expected);
   });

@@ -9,5 +9,6 @@ export {
 } from './create-test-database.js';
 export { databaseUrl } from './database-url.js';
 export { dropDatabase } from './drop-database.js';
+export { startTestCluster, type TestCluster } from './test-cluster.js';
 export { startTestPgBouncer } from './test-pgbouncer.js';
 export { NoTestServerError, testServerUrl } from './test-server-url.js';

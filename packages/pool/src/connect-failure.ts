@@ -1,4 +1,5 @@
 import { ConnectionError, mapConnectError, redactSecret, StrataError } from '@strata/errors';
+import { formatHost, type HostAddress } from './multi-host-url.js';
 
 /** Where the pool connects, and the password no message may show. */
 export interface ConnectTarget {
@@ -6,6 +7,18 @@ export interface ConnectTarget {
   readonly port: number;
   readonly database?: string | undefined;
   readonly password: string | undefined;
+  /** How messages name it, when not `host:port` (several hosts). */
+  readonly label?: string | undefined;
+}
+
+/** A pool's target as its messages name it: the host (or every host) and the database. */
+export function connectTarget(
+  settings: HostAddress & { database: string | undefined; hosts: readonly HostAddress[] },
+  password: string | undefined,
+): ConnectTarget {
+  const { host, port, database, hosts } = settings;
+  const label = hosts.length > 1 ? hosts.map(formatHost).join(',') : undefined;
+  return { host, port, database, password, label };
 }
 
 function messageOf(error: unknown, target: ConnectTarget): string {
@@ -34,7 +47,7 @@ export function readyFailure(
   readyTimeout: number,
   target: ConnectTarget,
 ): ConnectionError {
-  const where = `${target.host}:${target.port}${target.database ? `/${target.database}` : ''}`;
+  const where = `${target.label ?? `${target.host}:${target.port}`}${target.database ? `/${target.database}` : ''}`;
   return new ConnectionError(
     `The pool could not open ${wanted} connection(s) to PostgreSQL at ${where} within ${readyTimeout} ms. ` +
       `Last error: ${messageOf(last, target)}`,

@@ -1,31 +1,30 @@
-import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, mapDatabaseError } from '@strata/errors';
 import type { Knex } from 'knex';
 import { AcquireLatency } from './acquire-latency.js';
 import { ambientConnectionOf } from './ambient-connection.js';
-import { type ConnectTarget, connectFailure, readyFailure } from './connect-failure.js';
+import { type ConnectTarget, connectFailure, connectTarget } from './connect-failure.js';
+import { drainConnections } from './drain-connections.js';
 import { DrainSignal } from './drain-signal.js';
 import { IdleConnections } from './idle-connections.js';
 import { InFlight } from './in-flight.js';
 import { createPoolKnex } from './knex-client.js';
-import { leakCheckPeriod, reportLeaks } from './leak-detection.js';
+import { type HostAddress, sameHost } from './multi-host-url.js';
 import { PgBouncerMode, type PgBouncerPoolMode } from './pgbouncer-mode.js';
-import type { ConnectOptions, Pool, PoolEvents, PoolStats, QueryResult, RemovalReason } from './pool.js';
+import type { ConnectOptions, Pool, PoolStats, QueryResult, RemovalReason } from './pool.js';
 import { CheckedOutClient, type ClientOwner, type PoolClient } from './pool-client.js';
 import type { DriverConfig, PoolSettings } from './pool-config.js';
+import { PoolCounters } from './pool-counters.js';
 import { PoolClosedError, type PoolCounts, PoolTimeoutError } from './pool-errors.js';
+import { PoolHousekeeping } from './pool-housekeeping.js';
 import type { KnexOptions } from './pool-knex.js';
 import { PoolMetrics } from './pool-metrics.js';
-import type { PooledConnection } from './pooled-connection.js';
+import { PoolTopology, type ReplicaTarget } from './pool-topology.js';
+import { drawLifetime, type PooledConnection } from './pooled-connection.js';
+import { ReadRoutingPool } from './read-routing-pool.js';
 import { type StatementFailures, StatementRunner } from './statement-runner.js';
 import type { StatementTracing } from './statement-tracing.js';
 import { WaitingCallers } from './waiting-callers.js';
-
-const READY_BACKOFF_START_MS = 100;
-const READY_BACKOFF_MAX_MS = 2_000;
-// After the close timeout, cancelled statements get this long to unwind before sockets are cut.
-const CANCEL_GRACE_MS = 1_000;
+import { warmUp } from './warm-up.js';
 
 /**
  * The pool behind `createPool`: idle connections (most recently released first), callers
@@ -33,13 +32,17 @@ const CANCEL_GRACE_MS = 1_000;
  * leak reports, `min` kept warm). `query` is the hot path: no allocation beyond the driver's
  * own besides the query config.
  */
-export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, ClientOwner, StatementFailures {
+export class ConnectionPool extends ReadRoutingPool implements Pool, ClientOwner, StatementFailures {
   readonly config: PoolSettings;
   readonly #pgbouncer: PgBouncerMode;
   readonly #target: ConnectTarget;
   readonly #knexOptions: KnexOptions | undefined;
   #knex: Knex | undefined;
   readonly #statements: StatementRunner;
+  /** @internal The statement policy, shared with the routed Knex of its readers. */
+  get statements(): StatementRunner {
+    return this.#statements;
+  }
   /** Statement spans; only the TracedConnectionPool has them. */
   readonly tracing: StatementTracing | undefined = undefined;
   readonly #latency = new AcquireLatency();
@@ -55,11 +58,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #nextId = 1;
   readonly #inFlight = new InFlight();
 
-  #created = 0;
-  #destroyed = 0;
-  #acquireCount = 0;
-  #errors = 0;
-  #acquireTimeouts = 0;
+  readonly #counts = new PoolCounters();
 
   /** Set once ready() succeeded: from then on the pool keeps `min` connections open. */
   #warm = false;
@@ -67,18 +66,32 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #closed = false;
   #close: Promise<void> | undefined;
   readonly #drained = new DrainSignal();
-  #checkingHealth = false;
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #housekeeping: PoolHousekeeping;
 
-  constructor(settings: PoolSettings, clientConfig: DriverConfig, knexOptions: KnexOptions | undefined) {
-    super();
+  constructor(
+    settings: PoolSettings,
+    clientConfig: DriverConfig,
+    knexOptions: KnexOptions | undefined,
+    topology: { replicas?: readonly ReplicaTarget[]; parent?: Pool } = {},
+  ) {
+    super(topology.parent);
     this.config = settings;
-    const { host, port, database } = settings;
-    this.#target = { host, port, database, password: clientConfig.password };
+    this.#target = connectTarget(settings, clientConfig.password);
     this.#knexOptions = knexOptions;
     this.#statements = new StatementRunner(settings, this);
     this.#metrics = PoolMetrics.create(settings, () => this.stats());
     this.#pgbouncer = new PgBouncerMode(settings, clientConfig, this.#statements, this);
+    // A replica's pool is of this pool's class: traced when this one is.
+    const PoolClass = this.constructor as typeof ConnectionPool;
+    this.routing = new PoolTopology(this, {
+      clientConfig,
+      // The one path connections open by: the connector picks the host, PgBouncerMode opens there.
+      open: (host, id, lifetime) => this.#pgbouncer.open(id, lifetime, host),
+      replicas: topology.replicas ?? [],
+      createReplicaPool: (replicaSettings, config) =>
+        new PoolClass(replicaSettings, config, undefined, { parent: this }),
+      knexOptions,
+    });
     const pool = this;
     this.#idle = new IdleConnections(settings, {
       get closed() {
@@ -88,16 +101,11 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       handOver: (connection) => this.#handOver(connection),
       track: (promise) => this.#inFlight.track(promise),
     });
-    this.#timers.push(setInterval(() => void this.#checkHealth(), settings.healthCheckPeriod).unref());
-    const threshold = settings.leakDetectionThreshold;
-    if (threshold > 0) {
-      const report = () => reportLeaks(this.#connections, threshold, this);
-      this.#timers.push(setInterval(report, leakCheckPeriod(threshold)).unref());
-    }
-  }
-
-  get pool(): Pool {
-    return this;
+    this.#housekeeping = new PoolHousekeeping(settings, {
+      connections: this.#connections,
+      listeners: this,
+      checkHealth: () => this.#checkHealth(),
+    });
   }
 
   get settings(): PoolSettings {
@@ -130,11 +138,24 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     return this.#ready;
   }
 
-  // The hot path. The statement is sent by a non-async function and awaited here, so this is
-  // its only promise layer; runOn has the same try block around its own finally.
-  async query<Row = Record<string, unknown>>(
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.#query<Row>(text, values, true);
+  }
+
+  /** A statement of the pool's own or a routed read: not a possible write of the current session. */
+  internalQuery<Row = Record<string, unknown>>(
     text: string,
     values?: readonly unknown[],
+  ): Promise<QueryResult<Row>> {
+    return this.#query<Row>(text, values, false);
+  }
+
+  // The hot path. The statement is sent by a non-async function and awaited here, so this is
+  // its only promise layer; StatementRunner.sendHeld has the same try block for held connections.
+  async #query<Row>(
+    text: string,
+    values: readonly unknown[] | undefined,
+    write: boolean,
   ): Promise<QueryResult<Row>> {
     const ambient = ambientConnectionOf(this);
     if (ambient !== undefined) return this.runOn<Row>(ambient, text, values);
@@ -144,7 +165,7 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     } catch (error) {
       return await this.#statements.recover<Row>(connection, error, text, values);
     } finally {
-      this.release(connection, false);
+      this.release(connection, false, write);
     }
   }
 
@@ -158,36 +179,28 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   }
 
   /** Runs a statement on a connection someone holds (a checked-out or ambient client). */
-  async runOn<Row>(
+  runOn<Row>(
     connection: PooledConnection,
     text: string,
     values: readonly unknown[] | undefined,
   ): Promise<QueryResult<Row>> {
-    if (connection.state === 'closed' && this.#closed) throw new PoolClosedError();
-    // Statements issued concurrently on one held connection run one after another here,
-    // rather than piling up in node-postgres' deprecated internal queue. The usual statement
-    // finds the connection free and allocates nothing for the turn-taking.
-    if (connection.busy) await connection.waitTurn();
-    connection.busy = true;
-    try {
-      return await this.#statements.send<Row>(connection, text, values);
-    } catch (error) {
-      return await this.#statements.recover<Row>(connection, error, text, values);
-    } finally {
-      connection.passTurn();
-    }
+    if (connection.state === 'closed' && this.#closed) return Promise.reject(new PoolClosedError());
+    return this.#statements.sendHeld<Row>(connection, text, values);
   }
 
   /** A statement failed (raw or Knex): maps the error to a typed one, marking the connection broken if it says so. */
   fail(connection: PooledConnection | undefined, error: unknown): unknown {
     const mapped = this.#counted(mapDatabaseError(connection?.failureCause(error) ?? error));
     if (mapped instanceof ConnectionError && connection !== undefined) connection.broken = true;
+    if (connection !== undefined && this.#connections.has(connection)) {
+      this.routing.connector.observe(connection, mapped);
+    }
     return mapped;
   }
 
   /** Counts an error about to reach a caller (`stats().errors`); every such error passes here. */
   #counted<E>(error: E): E {
-    this.#errors += 1;
+    this.#counts.errors += 1;
     return error;
   }
 
@@ -232,21 +245,19 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     connection.leaseStack = stack;
     connection.leakReported = false;
     this.#active += 1;
-    this.#acquireCount += 1;
+    this.#counts.acquireCount += 1;
     this.#latency.record(now - startedAt);
     this.#metrics?.waited(now - startedAt);
   }
 
   /** The error a caller gets when acquireTimeout passed; it still counts as waiting. */
-  #timedOut(): PoolTimeoutError {
-    const counts: PoolCounts = {
-      total: this.#connections.size,
-      idle: this.#idle.size,
-      active: this.#active,
-      waiting: this.#waiters.length,
-      max: this.config.max,
-    };
-    this.#acquireTimeouts += 1;
+  #timedOut(): Error {
+    // No server to connect to (a failover under way) rather than a pool too small.
+    const unavailable = this.routing.connector.unavailable(this.config.acquireTimeout);
+    if (unavailable !== undefined) return this.#counted(unavailable);
+    const { total, idle, active, waiting } = this.stats();
+    const counts: PoolCounts = { total, idle, active, waiting, max: this.config.max };
+    this.#counts.acquireTimeouts += 1;
     this.#metrics?.timedOut();
     return this.#counted(new PoolTimeoutError(this.config.acquireTimeout, counts));
   }
@@ -262,8 +273,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     waiter.resolve(connection);
   }
 
-  release(connection: PooledConnection, destroy: boolean): void {
+  /** Takes a connection back; `write` false: it only read (a routed read, a check of the pool's own). */
+  release(connection: PooledConnection, destroy: boolean, write = true): void {
     if (connection.state !== 'active') return; // already destroyed (e.g. by close) or released
+    if (write && this.routing.router.routes) this.routing.router.markWrite();
     connection.leaseStack = undefined;
     const now = performance.now();
     connection.lastReleasedAt = now;
@@ -276,6 +289,15 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       this.#handOver(connection);
     }
     if (this.#closed && this.#active === 0) this.#drained.notify();
+  }
+
+  /** The primary moved to `current`: idle connections elsewhere close now, held ones at release. */
+  retireOthers(current: HostAddress): void {
+    for (const connection of [...this.#connections]) {
+      if (sameHost(connection.endpoint, current)) continue;
+      if (connection.state === 'idle') this.#destroy(connection, 'failover');
+      else connection.broken = true;
+    }
   }
 
   /** Opens connections for waiting callers while there is room under `max`. */
@@ -305,13 +327,12 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   #open(): Promise<PooledConnection> {
     this.#opening += 1;
     const startedAt = performance.now();
-    const { maxLifetime, maxLifetimeJitter } = this.config;
-    const lifetime = maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
+    const lifetime = drawLifetime(this.config);
     return this.#inFlight.track(
-      this.#pgbouncer.open(this.#nextId++, lifetime).then(
+      this.routing.connector.open(this.#nextId++, lifetime).then(
         (connection) => {
           this.#opening -= 1;
-          this.#created += 1;
+          this.#counts.created += 1;
           this.#metrics?.created(performance.now() - startedAt);
           this.#connections.add(connection);
           if (this.#closed) {
@@ -350,9 +371,10 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
     }
     connection.state = 'closed';
     this.#connections.delete(connection);
-    this.#destroyed += 1;
+    this.#counts.destroyed += 1;
     this.#closing += 1;
     this.emit('remove', { connectionId: connection.id, processId: connection.processId, reason });
+    if (reason === 'broken' || reason === 'ping-failed') this.routing.connector.observe(connection);
     void this.#inFlight.track(
       connection.end(this.config.connectTimeout).finally(() => {
         this.#closing -= 1;
@@ -365,40 +387,27 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
 
   /** Every period: retire expired idle connections, probe the rest, restore `min`. */
   async #checkHealth(): Promise<void> {
-    if (this.#closed || this.#checkingHealth) return;
-    this.#checkingHealth = true;
+    if (this.#closed) return;
     this.#metrics?.refresh();
     const outcome = await this.#idle.check(performance.now());
     this.#ensureMin();
-    this.#checkingHealth = false;
     this.emit('health-check', outcome);
   }
 
   async #warmUp(): Promise<void> {
     if (this.#closed) throw new PoolClosedError();
-    const { readyTimeout } = this.config;
-    const target = Math.max(this.config.min, 1);
-    const deadline = performance.now() + readyTimeout;
-    let delay = READY_BACKOFF_START_MS;
-    for (;;) {
-      const missing = Math.min(target - this.#connections.size - this.#opening, this.#room());
-      const attempts = Array.from({ length: Math.max(0, missing) }, () => this.#open());
-      const failures = (await Promise.allSettled(attempts)).flatMap((result) =>
-        result.status === 'rejected' ? [result.reason as unknown] : [],
-      );
-      if (failures.length === 0) {
-        this.#warm = true;
-        this.#ensureMin();
-        return;
-      }
-      const fatal = failures.find((error) => !(error instanceof ConnectionError));
-      if (fatal !== undefined) throw this.#counted(fatal); // e.g. a rejected login: retrying will not help
-      if (this.#closed || performance.now() + delay > deadline) {
-        throw this.#counted(readyFailure(failures[failures.length - 1], target, readyTimeout, this.#target));
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, READY_BACKOFF_MAX_MS);
-    }
+    const subject = {
+      closed: () => this.#closed,
+      missing: (wanted: number) => Math.min(wanted - this.#connections.size - this.#opening, this.#room()),
+      open: () => this.#open(),
+    };
+    const wanted = Math.max(this.config.min, 1);
+    await warmUp(subject, wanted, this.config.readyTimeout, this.#target).catch((error: unknown) => {
+      throw this.#counted(error);
+    });
+    this.#warm = true;
+    this.#ensureMin();
+    await this.routing.ready();
   }
 
   stats(): PoolStats {
@@ -408,12 +417,9 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
       active: this.#active,
       waiting: this.#waiters.length,
       opening: this.#opening,
-      created: this.#created,
-      destroyed: this.#destroyed,
-      acquireCount: this.#acquireCount,
+      ...this.#counts,
       acquireLatencyMs: this.#latency.percentiles(),
-      errors: this.#errors,
-      acquireTimeouts: this.#acquireTimeouts,
+      connectAttempts: this.routing.connector.attempts,
       preparedStatementConflicts: this.#statements.conflicts,
     };
   }
@@ -426,22 +432,19 @@ export class ConnectionPool extends EventEmitter<PoolEvents> implements Pool, Cl
   async #shutDown(timeoutMs: number): Promise<void> {
     this.#closed = true;
     this.#metrics?.close();
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#housekeeping.stop();
+    const topology = this.routing.close(timeoutMs);
     for (const waiter of this.#waiters.takeAll()) waiter.reject(new PoolClosedError());
     for (const connection of this.#idle.snapshot()) this.#destroy(connection, 'pool-closed');
-
-    if (this.#active > 0 && !(await this.#drained.wait(timeoutMs, this.#active === 0))) {
-      // In-flight work ran past the timeout: cancel its statements, give them a moment to
-      // unwind, then cut whatever is still held.
-      const active = [...this.#connections].filter((connection) => connection.state === 'active');
-      await Promise.all(
-        active.map((connection) => connection.cancel(this.config, this.config.connectTimeout)),
-      );
-      await this.#drained.wait(CANCEL_GRACE_MS, this.#active === 0);
-      for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
-    }
-    await this.#inFlight.settled();
-    for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
-    await this.#inFlight.settled();
+    const subject = {
+      drained: this.#drained,
+      isDrained: () => this.#active === 0,
+      active: () => [...this.#connections].filter((connection) => connection.state === 'active'),
+      destroyAll: () => {
+        for (const connection of [...this.#connections]) this.#destroy(connection, 'pool-closed');
+      },
+      settled: () => this.#inFlight.settled(),
+    };
+    await Promise.all([drainConnections(subject, timeoutMs, this.config.connectTimeout), topology]);
   }
 }

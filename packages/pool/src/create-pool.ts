@@ -17,8 +17,12 @@ export interface CreatePoolOptions {
  * or the first query.
  */
 export function createPool(config: PoolConfigInput = {}, options: CreatePoolOptions = {}): Pool {
-  const { settings, clientConfig, knex } = resolvePoolConfig(config, options.environment ?? process.env);
+  const { settings, clientConfig, knex, replicas } = resolvePoolConfig(
+    config,
+    options.environment ?? process.env,
+  );
   // Without the API (or with telemetry off) the plain pool: not even a check per statement.
+  // Replica pools are made of the same class.
   const traced = settings.telemetry && openTelemetryApi !== undefined;
-  return new (traced ? TracedConnectionPool : ConnectionPool)(settings, clientConfig, knex);
+  return new (traced ? TracedConnectionPool : ConnectionPool)(settings, clientConfig, knex, { replicas });
 }

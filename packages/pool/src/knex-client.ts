@@ -160,7 +160,7 @@ export function createPoolKnex(
     cancelQuery(client: pg.Client): Promise<void> {
       const connection = PooledConnection.of(client);
       if (!connection) return Promise.resolve();
-      return connection.cancel(source.settings, source.settings.connectTimeout);
+      return connection.cancel(source.settings.connectTimeout);
     }
 
     acquireRawConnection(): never {

@@ -1,8 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { ConnectionRejectedError, mapConnectError } from '@strata/errors';
 import type pg from 'pg';
+import { formatHost, type HostAddress, sameHost } from './multi-host-url.js';
 import type { PoolEvents } from './pool.js';
-import type { PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
 import { openConnection, type PooledConnection } from './pooled-connection.js';
 import { isSessionParameter, sessionSetSql, withoutSessionParameters } from './session-settings.js';
 
@@ -52,13 +53,18 @@ async function backendPid(client: pg.Client, sql = BACKEND_PID): Promise<number>
  * and the second never gets it; in transaction mode they share, or the first moves. When the
  * probe cannot tell (the second client waited past `connectTimeout`, or was refused), the pool
  * assumes transaction mode: its handling is correct in session mode too, only less cheap.
+ *
+ * With several hosts the failover connector picks the host and opens through here (`open`'s
+ * `host`), so every host gets the same handling; one PgBouncer mode is assumed for all hosts.
+ * @internal
  */
 export class PgBouncerMode {
   #mode: PgBouncerPoolMode | false | undefined;
   #detecting: Promise<PooledConnection> | undefined;
+  #detectingAt: HostAddress | undefined;
   #reported = false;
-  readonly #direct: pg.ClientConfig;
-  readonly #pooled: pg.ClientConfig;
+  readonly #direct: DriverConfig;
+  readonly #pooled: DriverConfig;
   readonly #sessionSet: string | undefined;
   readonly #settings: PoolSettings;
   readonly #statements: { adapt(mode: PgBouncerPoolMode | false): void };
@@ -70,7 +76,7 @@ export class PgBouncerMode {
    */
   constructor(
     settings: PoolSettings,
-    clientConfig: pg.ClientConfig,
+    clientConfig: DriverConfig,
     statements: { adapt(mode: PgBouncerPoolMode | false): void },
     events: Pick<EventEmitter<PoolEvents>, 'emit' | 'listenerCount'>,
   ) {
@@ -89,25 +95,41 @@ export class PgBouncerMode {
     return this.#mode;
   }
 
-  /** Opens one connection; the first one (with `auto`) finds out what is in front. */
-  async open(id: number, lifetime: number): Promise<PooledConnection> {
+  /**
+   * Opens one connection to `host` (default: the configured one); the first one (with `auto`)
+   * finds out what is in front.
+   */
+  async open(id: number, lifetime: number, host: HostAddress = this.#direct): Promise<PooledConnection> {
     while (this.#mode === undefined) {
-      if (this.#detecting === undefined) {
-        const detection = this.#detect(id, lifetime);
+      const detecting = this.#detecting;
+      if (detecting === undefined) {
+        const detection = this.#detect(host, id, lifetime);
         this.#detecting = detection;
+        this.#detectingAt = host;
         return await detection.finally(() => {
           this.#detecting = undefined;
         });
       }
-      // Another open is finding out; if it fails, so does this one (the caller retries).
-      await this.#detecting;
+      // Another open is finding out; if it fails, so does this one (the caller retries). One at
+      // another host tries itself then: a host that is down must not fail a failover's probes.
+      if (sameHost(this.#detectingAt, host)) await detecting;
+      else await detecting.catch(() => undefined);
     }
-    if (!this.#reported) this.#report(this.#mode, false);
-    return this.#openIn(this.#mode, id, lifetime);
+    if (!this.#reported) this.#report(this.#mode, false, host);
+    return this.#openIn(this.#mode, host, id, lifetime);
   }
 
-  async #openIn(mode: PgBouncerPoolMode | false, id: number, lifetime: number): Promise<PooledConnection> {
-    const connection = await openConnection(mode === false ? this.#direct : this.#pooled, id, lifetime);
+  async #openIn(
+    mode: PgBouncerPoolMode | false,
+    host: HostAddress,
+    id: number,
+    lifetime: number,
+  ): Promise<PooledConnection> {
+    const connection = await openConnection(
+      at(mode === false ? this.#direct : this.#pooled, host),
+      id,
+      lifetime,
+    );
     if (mode === 'session') await this.#applySessionSettings(connection);
     return connection;
   }
@@ -122,11 +144,11 @@ export class PgBouncerMode {
     }
   }
 
-  async #detect(id: number, lifetime: number): Promise<PooledConnection> {
+  async #detect(host: HostAddress, id: number, lifetime: number): Promise<PooledConnection> {
     let connection: PooledConnection;
     let refused = false;
     try {
-      connection = await openConnection(this.#direct, id, lifetime);
+      connection = await openConnection(at(this.#direct, host), id, lifetime);
     } catch (error) {
       const mapped = mapConnectError(error);
       const ours =
@@ -135,18 +157,19 @@ export class PgBouncerMode {
         isSessionParameter(mapped.parameter);
       if (!ours) throw error;
       refused = true;
-      connection = await openConnection(this.#pooled, id, lifetime);
+      connection = await openConnection(at(this.#pooled, host), id, lifetime);
     }
     try {
       const pid = await backendPid(connection.client);
-      const mode = !refused && pid === connection.processId ? false : await this.#poolMode(connection, pid);
+      const mode =
+        !refused && pid === connection.processId ? false : await this.#poolMode(connection, pid, host);
       this.#statements.adapt(mode);
       this.#mode = mode;
-      this.#report(mode, true);
+      this.#report(mode, true, host);
       if (connection.broken) {
         // The probe left it waiting for a server connection; open a fresh one instead.
         await connection.end(this.#settings.connectTimeout);
-        return await this.#openIn(mode, id, lifetime);
+        return await this.#openIn(mode, host, id, lifetime);
       }
       // The startup parameters were refused or dropped; in session mode a SET makes up for them.
       if (mode === 'session') await this.#applySessionSettings(connection);
@@ -158,13 +181,13 @@ export class PgBouncerMode {
   }
 
   /** Session or transaction pooling, told apart with a second client (see the class comment). */
-  async #poolMode(first: PooledConnection, firstPid: number): Promise<PgBouncerPoolMode> {
+  async #poolMode(first: PooledConnection, firstPid: number, host: HostAddress): Promise<PgBouncerPoolMode> {
     const { connectTimeout } = this.#settings;
     let second: PooledConnection | undefined;
     let again: Promise<number> | undefined;
     try {
       try {
-        second = await openConnection(this.#pooled, 0, 0);
+        second = await openConnection(at(this.#pooled, host), 0, 0);
         const secondPid = await within(backendPid(second.client, `BEGIN; ${BACKEND_PID}`), connectTimeout);
         if (secondPid === undefined || secondPid === firstPid) return 'transaction';
       } catch {
@@ -182,18 +205,18 @@ export class PgBouncerMode {
     }
   }
 
-  #report(mode: PgBouncerPoolMode | false, detected: boolean): void {
+  #report(mode: PgBouncerPoolMode | false, detected: boolean, host: HostAddress): void {
     this.#reported = true;
-    const finding: PgBouncerFinding = { mode, detected, message: this.#describe(mode, detected) };
+    const finding: PgBouncerFinding = { mode, detected, message: this.#describe(mode, detected, host) };
     if (detected && mode !== false && this.#events.listenerCount('pgbouncer') === 0) {
       console.info(`strata pool: ${finding.message}`);
     }
     this.#events.emit('pgbouncer', finding);
   }
 
-  #describe(mode: PgBouncerPoolMode | false, detected: boolean): string {
-    const { host, port, preparedStatements } = this.#settings;
-    const where = `${host}:${port}`;
+  #describe(mode: PgBouncerPoolMode | false, detected: boolean, host: HostAddress): string {
+    const { preparedStatements } = this.#settings;
+    const where = formatHost(host);
     if (mode === false) {
       return detected
         ? `No PgBouncer in front of ${where}: the backend pid matches the connection's cancel key; the pool changes nothing.`
@@ -229,4 +252,9 @@ export class PgBouncerMode {
     const change = changes.length === 0 ? 'changes nothing' : changes.join('; ');
     return `PgBouncer in ${mode} pooling mode at ${where}, ${how}. The pool ${change}.`;
   }
+}
+
+/** `config` aimed at `host` (the failover connector's choice). */
+function at(config: DriverConfig, host: HostAddress): pg.ClientConfig {
+  return sameHost(config, host) ? config : { ...config, host: host.host, port: host.port };
 }

@@ -223,6 +223,25 @@ describe.skipIf(skip)('behind PgBouncer in transaction mode', () => {
   });
 });
 
+describe.skipIf(skip)('with several hosts, behind PgBouncer', () => {
+  test('the host the failover search picks is opened the PgBouncer way; a host that is down does not stop detection', async () => {
+    const bouncer = new URL(through(transaction));
+    const p = pool({
+      connectionString: through(transaction),
+      // Nothing listens on port 1: its probe fails while the PgBouncer's detects.
+      hosts: ['127.0.0.1:1', `${bouncer.hostname}:${bouncer.port}`],
+      statementTimeout: 1_000,
+    });
+    const found = findingOf(p);
+    await p.ready();
+    expect((await found).mode).toBe('transaction');
+    expect(p.pgbouncer).toBe('transaction');
+    expect(p.topology().primary).toEqual({ host: bouncer.hostname, port: Number(bouncer.port) });
+    // The session settings PgBouncer refused at startup apply per statement.
+    await expect(p.query('SELECT pg_sleep(2)')).rejects.toBeInstanceOf(StatementTimeoutError);
+  });
+});
+
 describe.skipIf(skip)('permanent connection errors fail ready() at once', () => {
   async function readyError(config: PoolConfigInput) {
     const p = pool({ min: 1, readyTimeout: 60_000, ...config });

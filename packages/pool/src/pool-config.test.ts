@@ -177,3 +177,122 @@ describe('the environment', () => {
     ]);
   });
 });
+
+describe('several hosts and read replicas', () => {
+  const multi = 'postgres://app:s3cret-pw@db1:5433,db2:5434/orders?target_session_attrs=primary';
+
+  test('a libpq multi-host URL is accepted: every host, in order, and its target_session_attrs', () => {
+    const { settings, clientConfig } = resolvePoolConfig({ connectionString: multi });
+    expect(settings).toMatchObject({
+      host: 'db1',
+      port: 5433,
+      database: 'orders',
+      user: 'app',
+      hosts: [
+        { host: 'db1', port: 5433 },
+        { host: 'db2', port: 5434 },
+      ],
+      targetSessionAttrs: 'primary',
+    });
+    expect(settings.connectionString).toBe(
+      'postgres://app:***@db1:5433,db2:5434/orders?target_session_attrs=primary',
+    );
+    expect(clientConfig).toMatchObject({
+      host: 'db1',
+      port: 5433,
+      password: 's3cret-pw',
+      database: 'orders',
+    });
+  });
+
+  test('target_session_attrs defaults to read-write with several hosts, any with one', () => {
+    expect(resolvePoolConfig({ connectionString: 'postgres://a,b/db' }).settings.targetSessionAttrs).toBe(
+      'read-write',
+    );
+    expect(resolvePoolConfig({ connectionString: url }).settings).toMatchObject({
+      targetSessionAttrs: 'any',
+      hosts: [{ host: 'db.internal', port: 6543 }],
+    });
+  });
+
+  test('hosts wins over the URL; targetSessionAttrs over its parameter', () => {
+    const { settings } = resolvePoolConfig({
+      connectionString: multi,
+      hosts: ['x:1', { host: 'y' }, '[::1]:7'],
+      targetSessionAttrs: 'prefer-standby',
+    });
+    expect(settings.hosts).toEqual([
+      { host: 'x', port: 1 },
+      { host: 'y', port: 5432 },
+      { host: '::1', port: 7 },
+    ]);
+    expect(settings.targetSessionAttrs).toBe('prefer-standby');
+  });
+
+  test('an unknown target_session_attrs and malformed hosts are reported by field', () => {
+    expect(
+      issuesOf(() =>
+        resolvePoolConfig({
+          connectionString: 'postgres://app:s3cret-pw@a,b/db?target_session_attrs=fastest',
+          hosts: ['a:notaport'],
+        }),
+      ),
+    ).toEqual([
+      { path: 'hosts.0', message: expect.stringMatching(/host:port/) },
+      {
+        path: 'connectionString',
+        message: expect.stringMatching(/target_session_attrs=fastest; use one of any/),
+      },
+    ]);
+    expect(issuesOf(() => resolvePoolConfig({ connectionString: 'postgres://a,,b/db' }))).toEqual([
+      { path: 'connectionString', message: expect.stringMatching(/not a valid URL/) },
+    ]);
+  });
+
+  test('replicas take the login and database of the primary unless their URL names them; no password shows', () => {
+    const { settings, replicas } = resolvePoolConfig({
+      connectionString: url,
+      replicas: ['postgres://replica1:5432', 'postgres://reader:r3ad-pw@replica2/analytics'],
+      maxReplicaLag: 250,
+    });
+    expect(settings.replicas).toEqual([
+      { connectionString: 'postgres://replica1:5432', host: 'replica1', port: 5432, database: 'orders' },
+      {
+        connectionString: 'postgres://reader:***@replica2/analytics',
+        host: 'replica2',
+        port: 5432,
+        database: 'analytics',
+      },
+    ]);
+    expect(settings.maxReplicaLag).toBe(250);
+    expect(replicas.map((replica) => [replica.clientConfig.user, replica.clientConfig.password])).toEqual([
+      ['app', 's3cret-pw'],
+      ['reader', 'r3ad-pw'],
+    ]);
+    expect(JSON.stringify(settings)).not.toMatch(/s3cret-pw|r3ad-pw/);
+  });
+
+  test('DATABASE_REPLICA_URLS is a comma-separated list; commas inside a URL do not split it', () => {
+    const { settings } = resolvePoolConfig(
+      {},
+      {
+        DATABASE_URL: url,
+        DATABASE_REPLICA_URLS: 'postgres://r1:5432/orders, postgresql://u:p@r2:5433/orders',
+        STRATA_POOL_MAX_REPLICA_LAG_MS: '2000',
+      },
+    );
+    expect(settings.replicas.map((replica) => `${replica.host}:${replica.port}`)).toEqual([
+      'r1:5432',
+      'r2:5433',
+    ]);
+    expect(settings.maxReplicaLag).toBe(2_000);
+    expect(
+      issuesOf(() =>
+        resolvePoolConfig(
+          {},
+          { DATABASE_URL: url, DATABASE_REPLICA_URLS: 'postgres://u:s3cret-pw@r1:99999/x' },
+        ),
+      ),
+    ).toEqual([{ path: 'DATABASE_REPLICA_URLS (replicas.0)', message: expect.stringMatching(/valid URL/) }]);
+  });
+});

@@ -2,7 +2,19 @@ import type { ConnectionOptions } from 'node:tls';
 import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@strata/errors';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
+import type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
 import type { KnexOptions } from './pool-knex.js';
+import {
+  isConnectionUrl,
+  type ReplicaSettings,
+  type ResolvedTopology,
+  readConnectionUrl,
+  resolveTopology,
+  splitUrlList,
+  TOPOLOGY_ENVIRONMENT_VARIABLES,
+  topologyConfigShape,
+  topologyIssues,
+} from './topology-config.js';
 
 const milliseconds = () =>
   z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
@@ -19,15 +31,6 @@ const tlsOptionsSchema = z.strictObject({
 
 const DEFAULT_MIN = 5;
 
-function isUrl(value: string): boolean {
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The pool's configuration. Every default lives here; durations are milliseconds.
  * The connection target is either `connectionString` or discrete fields (`host`, `port`,
@@ -35,12 +38,16 @@ function isUrl(value: string): boolean {
  */
 export const poolConfigSchema = z
   .strictObject({
-    /** `postgres://user:password@host:port/database?sslmode=...` (DATABASE_URL). */
+    /**
+     * `postgres://user:password@host:port/database?sslmode=...` (DATABASE_URL); several hosts
+     * libpq-style: `postgres://user:password@a:5432,b:5432/database?target_session_attrs=read-write`.
+     */
     connectionString: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .refine(
-        isUrl,
+        // Another scheme is the regex's issue; one issue per problem.
+        (value) => !/^postgres(ql)?:\/\//.test(value) || isConnectionUrl(value),
         'is not a valid URL (check the host, the port and that special characters are %-encoded)',
       )
       .optional(),
@@ -84,6 +91,9 @@ export const poolConfigSchema = z
     /** Startup parameter `idle_in_transaction_session_timeout` (ms). */
     idleInTransactionSessionTimeout: milliseconds().optional(),
 
+    // Several hosts (failover) and read replicas: see topology-config.ts.
+    ...topologyConfigShape,
+
     /**
      * Run parameterised `query()` calls as named prepared statements (named by a hash of the
      * SQL, prepared once per connection). Unset: on, except behind PgBouncer in transaction
@@ -118,6 +128,7 @@ export const poolConfigSchema = z
     if (config.min !== undefined && config.min > config.max) {
       context.addIssue({ code: 'custom', path: ['min'], message: `must not exceed max (${config.max})` });
     }
+    for (const issue of topologyIssues(config)) context.addIssue({ code: 'custom', ...issue });
   })
   .transform((config) => ({ ...config, min: config.min ?? Math.min(DEFAULT_MIN, config.max) }));
 
@@ -153,6 +164,14 @@ export interface PoolSettings {
   readonly statementTimeout: number | undefined;
   readonly lockTimeout: number | undefined;
   readonly idleInTransactionSessionTimeout: number | undefined;
+  /** Every host the primary is looked for among, in order (`host`/`port` are the first). */
+  readonly hosts: readonly HostAddress[];
+  readonly targetSessionAttrs: TargetSessionAttrs;
+  readonly replicas: readonly ReplicaSettings[];
+  readonly maxReplicaLag: number;
+  readonly readYourWritesTimeout: number;
+  readonly topologyCheckPeriod: number;
+  readonly failoverBackoff: { readonly baseDelay: number; readonly maxDelay: number };
   /** Undefined: on, except behind PgBouncer in transaction mode. */
   readonly preparedStatements: boolean | undefined;
   readonly pgbouncer: PgBouncerSetting;
@@ -192,6 +211,8 @@ export interface ResolvedPoolConfig {
   /** node-postgres client config, session settings included as startup parameters. */
   clientConfig: DriverConfig;
   knex: KnexOptions | undefined;
+  /** Each read replica's settings and driver config. */
+  replicas: ResolvedTopology['replicas'];
 }
 
 /** Environment variables the pool reads, and the field each one sets. */
@@ -214,12 +235,13 @@ const ENVIRONMENT_VARIABLES = {
     type: 'integer',
   },
   STRATA_POOL_PREPARED_STATEMENTS: { field: 'preparedStatements', type: 'boolean' },
+  ...TOPOLOGY_ENVIRONMENT_VARIABLES,
   STRATA_POOL_TELEMETRY: { field: 'telemetry', type: 'boolean' },
   STRATA_POOL_NAME: { field: 'poolName', type: 'string' },
   STRATA_POOL_PGBOUNCER: { field: 'pgbouncer', type: 'pgbouncer' },
 } as const satisfies Record<
   string,
-  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'pgbouncer' }
+  { field: keyof PoolConfigInput; type: 'string' | 'integer' | 'boolean' | 'list' | 'pgbouncer' }
 >;
 
 /** Environment variables as `process.env` holds them. */
@@ -234,6 +256,8 @@ function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
     sources.set(field, variable);
     if (type === 'string') {
       config[field] = raw;
+    } else if (type === 'list') {
+      config[field] = splitUrlList(raw);
     } else if (type === 'pgbouncer') {
       // `false` (or off, no, 0, none) says there is none; the mode names pass through for zod to check.
       config[field] = /^(false|0|off|no|none)$/i.test(raw.trim()) ? false : raw.trim().toLowerCase();
@@ -278,12 +302,13 @@ export function resolvePoolConfig(
 }
 
 function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
-  const url: Partial<ReturnType<typeof parseConnectionString>> = parsed.connectionString
-    ? parseConnectionString(parsed.connectionString)
+  // A URL with several hosts is read through its first; the host list comes from resolveTopology.
+  const connectionUrl = readConnectionUrl(parsed.connectionString);
+  const url: Partial<ReturnType<typeof parseConnectionString>> = connectionUrl
+    ? parseConnectionString(connectionUrl.singleHostUrl)
     : {};
-  const clientConfig: DriverConfig = {
-    host: parsed.host ?? (url.host || 'localhost'),
-    port: parsed.port ?? (url.port ? Number(url.port) : 5432),
+  // host and port come from the topology (the first of the hosts).
+  const driver: Omit<DriverConfig, 'host' | 'port'> = {
     database: parsed.database ?? (url.database || undefined),
     user: parsed.user ?? (url.user || undefined),
     password: parsed.password ?? (url.password || undefined),
@@ -312,12 +337,27 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     .filter(([, value]) => value === 0)
     .map(([name]) => `-c ${name}=0`);
   if (zeroSettings.length > 0) {
-    clientConfig.options = [clientConfig.options, ...zeroSettings].filter(Boolean).join(' ');
+    driver.options = [driver.options, ...zeroSettings].filter(Boolean).join(' ');
   }
 
-  const { connectionString, password: _password, ssl: _ssl, knex, ...rest } = parsed;
+  const topology = resolveTopology(parsed, connectionUrl, driver);
+  const primary = topology.hosts[0] as HostAddress;
+  const clientConfig: DriverConfig = { ...driver, host: primary.host, port: primary.port };
+
+  const {
+    connectionString,
+    password: _password,
+    ssl: _ssl,
+    knex,
+    hosts: _hosts,
+    replicas: _replicas,
+    ...rest
+  } = parsed;
   const settings: PoolSettings = Object.freeze({
     ...rest,
+    hosts: Object.freeze(topology.hosts),
+    targetSessionAttrs: topology.targetSessionAttrs,
+    replicas: Object.freeze(topology.replicas.map((replica) => replica.settings)),
     connectionString: connectionString ? redactConnectionString(connectionString) : undefined,
     host: clientConfig.host,
     port: clientConfig.port,
@@ -330,5 +370,5 @@ function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
     poolName: parsed.poolName ?? `${clientConfig.host}:${clientConfig.port}/${clientConfig.database ?? ''}`,
     preparedStatements: parsed.preparedStatements,
   });
-  return { settings, clientConfig, knex };
+  return { settings, clientConfig, knex, replicas: topology.replicas };
 }

@@ -1,8 +1,17 @@
 import type { EventEmitter } from 'node:events';
+import type {
+  ConsistencySession,
+  ConsistencySessionOptions,
+  ReadConsistency,
+} from './consistency-session.js';
+import type { HostAddress } from './multi-host-url.js';
 import type { PgBouncerFinding, PgBouncerPoolMode } from './pgbouncer-mode.js';
 import type { PoolClient } from './pool-client.js';
 import type { PoolSettings } from './pool-config.js';
 import type { PoolKnex } from './pool-knex.js';
+import type { PoolTopologyStatus } from './pool-topology.js';
+import type { PoolReader } from './read-router.js';
+import type { ReplicaState, ReplicaStatus } from './replica-set.js';
 
 /** Why the pool closed a connection (the `remove` event carries it). */
 export type RemovalReason =
@@ -14,6 +23,7 @@ export type RemovalReason =
   | 'in-transaction'
   | 'stale-statement'
   | 'destroyed-by-caller'
+  | 'failover'
   | 'pool-closed';
 
 /** A column of a result, as PostgreSQL describes it. */
@@ -51,6 +61,8 @@ export interface PoolStats {
   /** Errors raised to callers: query errors, acquire timeouts and failed connects. */
   errors: number;
   acquireTimeouts: number;
+  /** TCP connections attempted since the pool was created, probes of the failover search included. */
+  connectAttempts: number;
   /** Named statements that met another client's behind PgBouncer (42P05, 26000) and ran again unnamed. */
   preparedStatementConflicts: number;
 }
@@ -67,6 +79,10 @@ export interface PoolEvents {
   leak: [{ connectionId: number; processId: number; heldMs: number; stack: string }];
   /** A health check ran over the idle connections. */
   'health-check': [{ probed: number; removed: number }];
+  /** With several hosts: the server `targetSessionAttrs` asks for was found, at first or after a failover. */
+  primary: [{ host: string; port: number; previous: HostAddress | undefined }];
+  /** A read replica became healthy, lagging, unreachable, ... */
+  'replica-state': [ReplicaStatus & { previous: ReplicaState }];
   /**
    * The first connection found what is in front of the server (PgBouncer and its pool mode, or
    * nothing), or the configured `pgbouncer` setting was applied; `message` says what the pool
@@ -128,6 +144,23 @@ export interface Pool extends EventEmitter<PoolEvents> {
   connect(options?: ConnectOptions): Promise<PoolClient>;
   /** Binds an Objection model class to this pool's Knex: `pool.bindModel(Person).query()`. */
   bindModel<M extends { bindKnex(knex: PoolKnex): M }>(model: M): M;
+  /**
+   * Reads on the read replicas, under the consistency of the current session (`session()`),
+   * or bounded lag (`replica`) outside one. Without replicas, reads go to the primary.
+   */
+  readonly replica: PoolReader;
+  /** Reads with an explicit consistency: `primary`, `replica` (bounded lag) or `read-your-writes`. */
+  reader(consistency?: ReadConsistency): PoolReader;
+  /**
+   * A consistency session, e.g. one per HTTP request: `session.run(fn)` makes its consistency
+   * (default `read-your-writes`) the default of reads in `fn`, and tracks its writes;
+   * `session.position()` is the WAL position to hand to the client for its next request.
+   */
+  session(options?: ConsistencySessionOptions): ConsistencySession;
+  /** The session of this pool active in the current async context, if any. */
+  currentSession(): ConsistencySession | undefined;
+  /** Where connections go: the current primary (with several hosts), each replica's state and lag. */
+  topology(): PoolTopologyStatus;
   stats(): PoolStats;
   /**
    * Stops handing out connections (`PoolClosedError`), lets in-flight work finish for up to

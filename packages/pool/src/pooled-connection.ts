@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { sendCancelRequest } from './cancel-request.js';
+import type { HostAddress } from './multi-host-url.js';
 import type { RemovalReason } from './pool.js';
 
 /** node-postgres internals the pool relies on (stable across pg 8; not in @types/pg). */
@@ -9,6 +10,10 @@ interface ClientInternals {
   connection: {
     parsedStatements: Record<string, string>;
     submittedNamedStatements: Record<string, string>;
+    on(
+      event: 'parameterStatus',
+      listener: (message: { parameterName: string; parameterValue: string }) => void,
+    ): void;
   };
 }
 
@@ -47,10 +52,27 @@ export class PooledConnection {
   busy = false;
   /** Holders' statements waiting for their turn, first come first served. */
   #waiting: Array<() => void> | undefined = undefined;
+  /** The server it is connected to. */
+  readonly endpoint: HostAddress;
+  /**
+   * What the server reports (ParameterStatus, PostgreSQL 14+; undefined before): whether it is
+   * a hot standby, and whether transactions default to read-only. Kept current as it changes.
+   */
+  inHotStandby: boolean | undefined = undefined;
+  defaultReadOnly: boolean | undefined = undefined;
+  /** The pool was told this connection broke; it is told once. */
+  lossReported = false;
 
   constructor(id: number, client: pg.Client, lifetime: number) {
     this.id = id;
     this.client = client;
+    this.endpoint = { host: client.host, port: client.port };
+    (client as unknown as ClientInternals).connection.on('parameterStatus', (message) => {
+      if (message.parameterName === 'in_hot_standby') this.inHotStandby = message.parameterValue === 'on';
+      if (message.parameterName === 'default_transaction_read_only') {
+        this.defaultReadOnly = message.parameterValue === 'on';
+      }
+    });
     this.createdAt = performance.now();
     this.lastReleasedAt = this.createdAt;
     this.retireAt = lifetime > 0 ? this.createdAt + lifetime : Number.POSITIVE_INFINITY;
@@ -116,8 +138,8 @@ export class PooledConnection {
   }
 
   /** Asks the server to cancel the statement this connection runs, if any; never rejects. */
-  cancel(target: { host: string; port: number }, timeoutMs: number): Promise<void> {
-    return sendCancelRequest(target, this.processId, this.secretKey, timeoutMs);
+  cancel(timeoutMs: number): Promise<void> {
+    return sendCancelRequest(this.endpoint, this.processId, this.secretKey, timeoutMs);
   }
 
   /** A round trip within `timeoutMs`; false (and marked broken) when the connection is dead or hung. */
@@ -150,6 +172,12 @@ export class PooledConnection {
       .catch(() => {})
       .finally(() => clearTimeout(timer));
   }
+}
+
+/** A new connection's lifetime: drawn from [maxLifetime × (1 − jitter), maxLifetime]; 0 = no limit. */
+export function drawLifetime(settings: { maxLifetime: number; maxLifetimeJitter: number }): number {
+  const { maxLifetime, maxLifetimeJitter } = settings;
+  return maxLifetime > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : 0;
 }
 
 /**

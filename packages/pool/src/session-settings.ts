@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { QueryResult } from './pool.js';
-import type { PoolSettings } from './pool-config.js';
+import type { DriverConfig, PoolSettings } from './pool-config.js';
 import { sendStatement } from './send-statement.js';
 
 /**
@@ -32,7 +32,7 @@ export function isSessionParameter(parameter: string | undefined): boolean {
  * through PgBouncer (it refuses them, or with `ignore_startup_parameters` drops them).
  * `application_name` stays: PgBouncer passes it on. Options from the URL stay too.
  */
-export function withoutSessionParameters(config: pg.ClientConfig): pg.ClientConfig {
+export function withoutSessionParameters(config: DriverConfig): DriverConfig {
   const {
     statement_timeout: _statement,
     lock_timeout: _lock,

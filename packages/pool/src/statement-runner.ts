@@ -79,6 +79,27 @@ export class StatementRunner {
     return values !== undefined && this.#named ? this.#names.nameFor(text) : undefined;
   }
 
+  /**
+   * Runs one statement on a connection someone holds (checked out, ambient). Statements sent
+   * concurrently on it run one after another here, not in node-postgres' deprecated queue.
+   */
+  async sendHeld<Row>(
+    connection: PooledConnection,
+    text: string,
+    values: readonly unknown[] | undefined,
+  ): Promise<QueryResult<Row>> {
+    // The usual statement finds the connection free and allocates nothing for the turn-taking.
+    if (connection.busy) await connection.waitTurn();
+    connection.busy = true;
+    try {
+      return await this.send<Row>(connection, text, values);
+    } catch (error) {
+      return await this.recover<Row>(connection, error, text, values);
+    } finally {
+      connection.passTurn();
+    }
+  }
+
   /** Runs one Knex statement (`run`, whose SQL is `sql`) on `client`, as the policy says. */
   around<R>(client: pg.Client, sql: string, run: () => Promise<R>): Promise<R> {
     return this.#pooling === undefined ? run() : this.#pooling.around(client, sql, run);

@@ -1,8 +1,6 @@
 import { ambientConnectionOf } from './ambient-connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { QueryResult } from './pool.js';
-import type { DriverConfig, PoolSettings } from './pool-config.js';
-import type { KnexOptions } from './pool-knex.js';
 import type { PooledConnection } from './pooled-connection.js';
 import { StatementTracing } from './statement-tracing.js';
 
@@ -16,8 +14,9 @@ import { StatementTracing } from './statement-tracing.js';
 export class TracedConnectionPool extends ConnectionPool {
   override readonly tracing: StatementTracing;
 
-  constructor(settings: PoolSettings, clientConfig: DriverConfig, knexOptions: KnexOptions | undefined) {
-    super(settings, clientConfig, knexOptions);
+  constructor(...args: ConstructorParameters<typeof ConnectionPool>) {
+    super(...args);
+    const [settings] = args;
     this.tracing = new StatementTracing(settings);
   }
 
@@ -25,11 +24,22 @@ export class TracedConnectionPool extends ConnectionPool {
     text: string,
     values?: readonly unknown[],
   ): Promise<QueryResult<Row>> {
+    return this.#traced(text, () => super.query<Row>(text, values));
+  }
+
+  // Reads routed to the primary and the pool's own statements (WAL positions, role checks).
+  override internalQuery<Row = Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<QueryResult<Row>> {
+    return this.#traced(text, () => super.internalQuery<Row>(text, values));
+  }
+
+  /** `run` in a span, while an SDK is registered; on an ambient connection runOn traces it instead. */
+  #traced<R>(text: string, run: () => Promise<R>): Promise<R> {
     const tracer = this.tracing.tracer();
-    // On an ambient connection the statement goes through runOn, which traces it.
-    if (tracer === undefined || ambientConnectionOf(this) !== undefined)
-      return super.query<Row>(text, values);
-    return this.tracing.trace(tracer, text, () => super.query<Row>(text, values));
+    if (tracer === undefined || ambientConnectionOf(this) !== undefined) return run();
+    return this.tracing.trace(tracer, text, run);
   }
 
   override runOn<Row>(

@@ -1,5 +1,5 @@
 import { mapDatabaseError } from '@strata/errors';
-import type { Pool } from '@strata/pool';
+import type { Pool, ReadConsistency } from '@strata/pool';
 import { Model, type ModelClass, type PartialModelObject, type QueryBuilder } from 'objection';
 import { type RelationTree, resolveRelations, type With } from './relation-expression.js';
 import {
@@ -16,8 +16,12 @@ import { findUnstorableText, unstorableTextReason } from './unstorable-text.js';
  * What a repository needs from its pool: a Strata pool (`createPool` from `@strata/pool`).
  * `query` runs the hot reads as prepared statements; `knex` runs everything else, and its
  * client hands out connections for COPY. Both join the ambient transaction when one is open.
+ * `reader` and `currentSession` route reads to read replicas (see the `on` read option).
  */
-export type RepositoryPool = Pick<Pool, 'query' | 'knex'>;
+export type RepositoryPool = Pick<Pool, 'query' | 'knex'> & Partial<Pick<Pool, 'reader' | 'currentSession'>>;
+
+/** Where a read runs: the pool itself (the primary), or one of its readers. */
+export type ReadTarget = Pick<Pool, 'query' | 'knex'>;
 
 /** Columns `BaseModel` manages: optimistic-lock version and application-set timestamps. */
 export const VERSION_COLUMN = 'version';
@@ -70,6 +74,17 @@ export class ModelTable<M extends Model> {
     return this.#description;
   }
 
+  /**
+   * Where a read with `on` runs: `on`, else the repository's `reads`, else the consistency of
+   * the pool's current session, else the primary. Anything but the primary goes through
+   * `pool.reader()`, which keeps reads inside a transaction on its connection.
+   */
+  readsOn(on: ReadConsistency | undefined): ReadTarget {
+    const { pool } = this;
+    const consistency = on ?? this.options.reads ?? pool.currentSession?.()?.consistency ?? 'primary';
+    return consistency === 'primary' || pool.reader === undefined ? pool : pool.reader(consistency);
+  }
+
   /** Runs `work`, turning driver errors into Strata's typed errors. */
   async run<T>(work: () => PromiseLike<T>): Promise<T> {
     try {
@@ -94,17 +109,22 @@ export class ModelTable<M extends Model> {
     return relations === undefined ? undefined : resolveRelations(this.model, relations);
   }
 
-  /** Models from database rows, with `$afterFind` run and `relations` fetched in one batch each. */
-  async hydrate(rows: readonly object[], relations: RelationTree | undefined): Promise<M[]> {
+  /**
+   * Models from database rows, with `$afterFind` run and `relations` fetched in one batch each
+   * (on `knex`: where the rows were read).
+   */
+  async hydrate(
+    rows: readonly object[],
+    relations: RelationTree | undefined,
+    knex: ReadTarget['knex'] = this.pool.knex,
+  ): Promise<M[]> {
     const entities = rows.map((row) => this.model.fromDatabaseJson(row) as M);
     if (this.#runsAfterFind) {
-      for (const entity of entities) await entity.$afterFind({ transaction: this.pool.knex } as never);
+      for (const entity of entities) await entity.$afterFind({ transaction: knex } as never);
     }
     if (relations && entities.length > 0) {
       await this.run(() =>
-        this.model.fetchGraph(entities as PartialModelObject<M>[], relations as never, {
-          transaction: this.pool.knex,
-        }),
+        this.model.fetchGraph(entities as PartialModelObject<M>[], relations as never, { transaction: knex }),
       );
     }
     return entities;

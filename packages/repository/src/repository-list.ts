@@ -1,3 +1,4 @@
+import type { ReadConsistency } from '@strata/pool';
 import type { Knex } from 'knex';
 import type { Model } from 'objection';
 import { applyWhere } from './apply-where.js';
@@ -29,6 +30,8 @@ export interface ListOptions<
   limit?: number;
   /** Relations to load for every item, in one query per relation (not one per item). */
   with?: With;
+  /** Where to read; see `ReadOptions.on`. */
+  on?: ReadConsistency;
 }
 
 /** One page of `list()`. */
@@ -120,6 +123,8 @@ export class KeysetPages<M extends Model> {
     });
     if (position) assertPositionFits(position.values, columns);
     const query = table.query().select(`${table.name}.*`);
+    const reads = table.readsOn(options.on);
+    if (reads !== table.pool) query.transacting(reads.knex);
     columns.forEach((key, index) => {
       // Dates and timestamps as JSON prints them (ISO 8601, whatever the session's DateStyle),
       // so the cursor check knows their form; microseconds are kept either way.

@@ -33,6 +33,11 @@ export const repositoryOptionsSchema = z
      * serve the same lists.
      */
     cursorSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * Where reads go when a call does not say (`on`): `primary`, `replica` or
+     * `read-your-writes`. Omitted: the pool's current session decides, else the primary.
+     */
+    reads: z.enum(['primary', 'replica', 'read-your-writes']).optional(),
   })
   .refine((options) => options.defaultPageSize <= options.maxPageSize, {
     path: ['defaultPageSize'],

@@ -1,4 +1,5 @@
 import { quoteIdentifier, quoteQualifiedName } from '@strata/errors';
+import type { ReadConsistency } from '@strata/pool';
 import type { Model } from 'objection';
 import { applyWhere } from './apply-where.js';
 import type { ModelTable } from './model-table.js';
@@ -10,6 +11,12 @@ import { InvalidQueryError, MultipleRowsFoundError } from './repository-errors.j
 export interface ReadOptions {
   /** Relations to load with the entity, batched (`'items'`, `['items.product', 'customer']`). */
   with?: With;
+  /**
+   * Where to read: `primary`, `replica` (within the pool's `maxReplicaLag`) or
+   * `read-your-writes`. Default: the repository's `reads`, else the pool's current session's
+   * consistency, else the primary. Inside a transaction, reads run on its connection.
+   */
+  on?: ReadConsistency;
 }
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
@@ -43,10 +50,11 @@ export class EntityReads<M extends Model> {
   async findById(id: IdOf<M>, options: ReadOptions): Promise<M | undefined> {
     const table = this.#table;
     const relations = table.relations(options.with);
-    const { rows } = await table.run(() => table.pool.query(this.#byIdSql, [id]));
+    const reads = table.readsOn(options.on);
+    const { rows } = await table.run(() => reads.query(this.#byIdSql, [id]));
     const row = rows[0];
     if (row === undefined) return undefined;
-    const [entity] = await table.hydrate([row], relations);
+    const [entity] = await table.hydrate([row], relations, reads.knex);
     return entity;
   }
 
@@ -56,15 +64,18 @@ export class EntityReads<M extends Model> {
     const table = this.#table;
     const relations = table.relations(options.with);
     const unique = [...new Set(ids)];
-    const { rows } = await table.run(() => table.pool.query(this.#byIdsSql, [unique]));
-    const entities = await table.hydrate(rows, relations);
+    const reads = table.readsOn(options.on);
+    const { rows } = await table.run(() => reads.query(this.#byIdsSql, [unique]));
+    const entities = await table.hydrate(rows, relations, reads.knex);
     const byId = new Map(entities.map((entity) => [idKey(entity[table.idProperty as keyof M]), entity]));
     return ids.map((id) => byId.get(idKey(id)));
   }
 
   async findOne(where: Where<M>, options: ReadOptions): Promise<M | undefined> {
     const table = this.#table;
+    const reads = table.readsOn(options.on);
     const query = table.query().limit(2);
+    if (reads !== table.pool) query.transacting(reads.knex);
     const fields = applyWhere(table, query, where);
     const relations = table.relations(options.with);
     if (relations) query.withGraphFetched(relations);

@@ -3,6 +3,7 @@ import {
   getAmbientConnection,
   type Pool,
   type QueryResult,
+  type ReadConsistency,
   runWithAmbientContext,
   runWithConnection,
 } from '@strata/pool';
@@ -39,13 +40,14 @@ export interface ConnectionSource {
   /** The database server; the network guard lets sockets to it through. */
   readonly databaseAddresses: readonly NetworkAddress[];
   /**
-   * A connection for a transaction: the ambient one when there is one, else a pooled one.
+   * A connection for a transaction: the ambient one when there is one, else a pooled one —
+   * of a read replica when `on` asks for one and the pool has one that qualifies.
    * `leakDetection: false` leaves the checkout out of the pool's leak detection (no stack
    * captured), for a holder that reports long holds itself.
    */
-  acquire(leakDetection?: boolean): Promise<Lease>;
+  acquire(on?: ReadConsistency, leakDetection?: boolean): Promise<Lease>;
   /** A pooled connection of its own, never the ambient one. */
-  acquireOwn(leakDetection?: boolean): Promise<Lease>;
+  acquireOwn(on?: ReadConsistency, leakDetection?: boolean): Promise<Lease>;
   /** True when connections come through PgBouncer in transaction mode (known after the first one). */
   behindTransactionPooling(): boolean;
 }
@@ -69,17 +71,25 @@ export function poolSource(pool: Pool): ConnectionSource {
       get knex() {
         return pool.knex;
       },
-      databaseAddresses: [{ host: pool.config.host, port: pool.config.port }],
-      acquire(leakDetection = true): Promise<Lease> {
+      // Every server the pool may connect to: its hosts (failover) and its read replicas.
+      databaseAddresses: [
+        { host: pool.config.host, port: pool.config.port },
+        ...pool.config.hosts,
+        ...pool.config.replicas,
+      ],
+      acquire(on, leakDetection = true): Promise<Lease> {
         // A connection already ambient for this pool (e.g. a session advisory lock's) is
         // borrowed: the transaction runs on it and leaves releasing it to its owner.
         const ambient = getAmbientConnection(pool);
         if (ambient)
           return Promise.resolve({ connection: ambient, release: () => {}, runAmbient: withContext });
-        return this.acquireOwn(leakDetection);
+        return this.acquireOwn(on, leakDetection);
       },
-      acquireOwn(leakDetection = true): Promise<Lease> {
-        return pool.connect(leakDetection ? undefined : UNWATCHED).then((client) => ({
+      acquireOwn(on, leakDetection = true): Promise<Lease> {
+        const watch = leakDetection ? undefined : UNWATCHED;
+        const connect =
+          on === undefined || on === 'primary' ? pool.connect(watch) : pool.reader(on).connect();
+        return connect.then((client) => ({
           connection: client,
           release: (destroy) => client.release(destroy),
           runAmbient: (fn, context) => runWithConnection(pool, client, fn, context),

@@ -31,6 +31,12 @@ export const transactionOptionsSchema = z.strictObject({
   isolationLevel: z.enum(['read committed', 'repeatable read', 'serializable']).optional(),
   /** `true` starts the transaction READ ONLY; omitted: the server's default. */
   readOnly: z.boolean().optional(),
+  /**
+   * Where a pool's transaction runs: `primary` (the default), or for `readOnly` transactions a
+   * read replica — `replica` (within `maxReplicaLag`) or `read-your-writes` (one that has
+   * replayed the current session's writes) — falling back to the primary like `pool.reader()`.
+   */
+  on: z.enum(['primary', 'replica', 'read-your-writes']).optional(),
   /** DEFERRABLE: only meaningful (and only accepted) with serializable + readOnly. */
   deferrable: z.boolean().default(false),
   /** Applied with SET LOCAL to `statement_timeout` and `idle_in_transaction_session_timeout`. */
@@ -126,6 +132,12 @@ export function resolveTransactionOptions(
       message: "requires isolationLevel 'serializable' and readOnly: true (PostgreSQL ignores it otherwise)",
     });
   }
+  if (input.on !== undefined && input.on !== 'primary' && input.readOnly !== true) {
+    issues.push({
+      path: 'on',
+      message: `'${input.on}' requires readOnly: true (writes and read-write transactions always run on the primary)`,
+    });
+  }
   if (!parsed.success || issues.length > 0) throw new InvalidConfigError('withTransaction options', issues);
   return complete(parsed.data);
 }
@@ -158,6 +170,12 @@ export function checkSavepointOptions(
     issues.push({
       path: 'readOnly',
       message: `a nested withTransaction is a savepoint and cannot change read-only mode (the outer transaction is ${outer.readOnly ? 'read only' : 'read write'})`,
+    });
+  }
+  if (inner.on !== undefined && inner.on !== (outer.on ?? 'primary')) {
+    issues.push({
+      path: 'on',
+      message: `a nested withTransaction is a savepoint and runs where the outer transaction runs (${outer.on ?? 'primary'})`,
     });
   }
   if (issues.length > 0) throw new InvalidConfigError('withTransaction options', issues);

@@ -228,7 +228,7 @@ async function attemptOnConnection<T>(
   attempt: number,
   leakDetection: boolean,
 ): Promise<{ tx: TransactionContext; state: TransactionAttempt; outcome: AttemptOutcome<T> }> {
-  const lease = await source.acquire(leakDetection);
+  const lease = await source.acquire(options.on, leakDetection);
   const state = new TransactionAttempt(source, lease, options, startSite, attempt);
   const tx = new TransactionContext(state, undefined);
   const stopWatching = watchTransactionDuration(
