@@ -21,8 +21,6 @@ import { migratorFixture } from './test-support/migrator-fixture.js';
 import { rejection } from './test-support/rejection.js';
 import {
   columnsOf as columnsOfTable,
-  createMigrationsDirectory,
-  createTestDatabase,
   type MigrationsDirectory,
   schemaSnapshot,
   type TestDatabase,

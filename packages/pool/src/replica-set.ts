@@ -1,5 +1,4 @@
 import { redactSecret } from '@strata/errors';
-import type pg from 'pg';
 import { formatWalPosition, parseWalPosition } from './consistency-session.js';
 import type { HostAddress } from './multi-host-url.js';
 import type { PoolEvents, QueryResult } from './pool.js';
