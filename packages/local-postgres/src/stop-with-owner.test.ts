@@ -52,11 +52,15 @@ const alive = (pid: number) => {
 };
 
 async function expectAllGone(started: Started) {
-  await waitUntil(async () => !started.pids.some(alive), {
-    timeoutMs: 10_000,
-    timeoutError: () => new Error(`still running: ${started.pids.filter(alive).join(', ')}`),
+  // Servers first, then their files: the owner (or, after it, the watchdog) removes those once
+  // the servers have exited.
+  await waitUntil(async () => !started.pids.some(alive) && !started.paths.some((file) => existsSync(file)), {
+    timeoutMs: 20_000,
+    timeoutError: () =>
+      new Error(
+        `left behind: pids ${started.pids.filter(alive).join(', ')}; files ${started.paths.filter((file) => existsSync(file)).join(', ')}`,
+      ),
   });
-  expect(started.paths.filter((file) => existsSync(file))).toEqual([]);
 }
 
 describe.skipIf(skip)('servers stop with the process that started them', () => {
