@@ -27,11 +27,15 @@ const packages = [
   'testing',
 ];
 
+// When this runs under `npx -p node@26 -p pnpm… -- pnpm test`, npx leaves its package list in
+// npm_config_package; the examples' own `npx` would read it as theirs and fail.
+const { npm_config_package: _outerPackages, ...outerEnvironment } = process.env;
+
 function run(command, args, cwd, env = {}) {
   const result = spawnSync(command, args, {
     cwd,
     stdio: 'inherit',
-    env: { ...process.env, npm_config_yes: 'true', ...env },
+    env: { ...outerEnvironment, npm_config_yes: 'true', ...env },
   });
   if (result.status !== 0) {
     console.error(`example: \`${command} ${args.join(' ')}\` failed in ${path.relative(root, cwd) || '.'}`);
