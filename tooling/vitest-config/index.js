@@ -16,6 +16,10 @@ export function defineStrataConfig(overrides = {}) {
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: 30_000,
+      // In CI a failed test runs once more before it fails the run: the suites start, kill,
+      // promote and restart real servers on two shared cores, twice (Node 20 and 26). A test
+      // that fails both times fails the run; one that needed the retry is listed by vitest.
+      retry: process.env.CI === 'true' ? 1 : 0,
       hookTimeout: 60_000,
       reporters: ['default', 'json'],
       outputFile: { json: path.join(resultsDir, 'results.json') },

@@ -77,15 +77,18 @@ test('waiting for another migrator shows as a lock_wait event on the lock span',
   await holder.query('select pg_advisory_lock($1::bigint)', [
     advisoryLockKey('run:public.strata_migrations'),
   ]);
-  const running = migrator({ lockWaitTimeout: 10_000 }).up();
-  // Give the migrator time to find the lock taken, then let it through.
-  for (let tries = 0; tries < 200; tries++) {
-    const waiting = await fixture.db.query(
-      "select 1 from pg_stat_activity where application_name = 'strata-migrate' and wait_event_type = 'Lock'",
-    );
-    if (waiting.length > 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  // Let it through once the migrator has found the lock taken (its lock-wait event).
+  let sawWait!: () => void;
+  const waited = new Promise<void>((resolve) => {
+    sawWait = resolve;
+  });
+  const running = migrator({
+    lockWaitTimeout: 10_000,
+    onEvent: (event) => {
+      if (event.type === 'lock-wait') sawWait();
+    },
+  }).up();
+  await waited;
   await holder.query('select pg_advisory_unlock_all()');
   await running;
 
