@@ -79,7 +79,7 @@ export function traceMigration<T extends { attempts: number; transactional?: boo
   };
   return traced(MIGRATION_SPAN, attributes, async () => {
     const result = await work();
-    const span = openTelemetryApi?.trace.getActiveSpan();
+    const span = openTelemetryApi()?.trace.getActiveSpan();
     span?.setAttribute('strata.migration.attempts', result.attempts);
     if (result.transactional !== undefined)
       span?.setAttribute('strata.migration.transactional', result.transactional);
@@ -93,7 +93,7 @@ export function traceMigration<T extends { attempts: number; transactional?: boo
  */
 export function recordMigratorEvent(event: MigratorEvent): void {
   if (tracer.current() === undefined) return;
-  const span = openTelemetryApi?.trace.getActiveSpan();
+  const span = openTelemetryApi()?.trace.getActiveSpan();
   if (span === undefined) return;
   switch (event.type) {
     case 'lock-wait':

@@ -1,7 +1,8 @@
 import { openTelemetryApi } from '@strata/telemetry';
 import { ConnectionPool } from './connection-pool.js';
 import type { Pool } from './pool.js';
-import { type Environment, type PoolConfigInput, resolvePoolConfig } from './pool-config.js';
+import { type Environment, resolvePoolConfig } from './pool-config.js';
+import type { PoolConfigInput } from './pool-config-input.js';
 import { TracedConnectionPool } from './traced-connection-pool.js';
 
 /** Options that are not pool configuration. */
@@ -23,6 +24,6 @@ export function createPool(config: PoolConfigInput = {}, options: CreatePoolOpti
   );
   // Without the API (or with telemetry off) the plain pool: not even a check per statement.
   // Replica pools are made of the same class.
-  const traced = settings.telemetry && openTelemetryApi !== undefined;
+  const traced = settings.telemetry && openTelemetryApi() !== undefined;
   return new (traced ? TracedConnectionPool : ConnectionPool)(settings, clientConfig, knex, { replicas });
 }

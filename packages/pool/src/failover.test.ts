@@ -4,7 +4,7 @@ import { createPool } from './create-pool.js';
 import { maxRoundsWithin } from './failover-backoff.js';
 import { NoMatchingServerError } from './no-matching-server-error.js';
 import type { Pool } from './pool.js';
-import type { PoolConfigInput } from './pool-config.js';
+import type { PoolConfigInput } from './pool-config-input.js';
 import {
   eventually,
   nextEvent,

@@ -27,14 +27,13 @@ export type {
   RemovalReason,
 } from './pool.js';
 export type { PoolClient } from './pool-client.js';
-export {
-  type Environment,
-  type PgBouncerSetting,
-  type PoolConfigInput,
-  type PoolSettings,
-  poolConfigSchema,
-  resolvePoolConfig,
-} from './pool-config.js';
+export { type Environment, type PoolSettings, resolvePoolConfig } from './pool-config.js';
+export type {
+  PgBouncerSetting,
+  PoolConfigInput,
+  PoolHostInput,
+  PoolTlsOptions,
+} from './pool-config-input.js';
 export {
   ClientReleasedError,
   KnexNotInstalledError,

@@ -13,7 +13,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createPool } from './create-pool.js';
 import type { PgBouncerFinding, Pool } from './pool.js';
-import type { PoolConfigInput } from './pool-config.js';
+import type { PoolConfigInput } from './pool-config-input.js';
 import { serverUrl } from './test-support/test-database.js';
 
 // Real PgBouncers (Debian's 1.18 here) in front of the test server. Skipped without PgBouncer,

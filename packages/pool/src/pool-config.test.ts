@@ -93,15 +93,59 @@ describe('resolvePoolConfig', () => {
       }),
     );
     expect(issues.map((issue) => issue.path).sort()).toEqual([
-      '',
       'acquireTimeout',
       'applicationName',
       'connectionString',
       'max',
+      'maxConnections',
       'min',
     ]);
     expect(issues.find((issue) => issue.path === 'connectionString')?.message).toMatch(/postgres:\/\//);
-    expect(issues.find((issue) => issue.path === '')?.message).toMatch(/maxConnections/);
+    expect(issues.find((issue) => issue.path === 'maxConnections')?.message).toBe(
+      'is not a pool setting (check its spelling)',
+    );
+  });
+
+  test('unknown fields are named one by one, nested ones with their path', () => {
+    expect(
+      issuesOf(() =>
+        resolvePoolConfig({
+          connectionString: url,
+          // @ts-expect-error: unknown keys are reported
+          failoverBackoff: { baseDelay: 10, base: 5 },
+          // @ts-expect-error: unknown keys are reported
+          hosts: [{ host: 'a', extra: 1 }],
+        }),
+      ).map((issue) => issue.path),
+    ).toEqual(['hosts.0.extra', 'failoverBackoff.base']);
+  });
+
+  test('fields with a few allowed values say which', () => {
+    const issues = issuesOf(() =>
+      resolvePoolConfig({
+        connectionString: url,
+        // @ts-expect-error: not a mode PgBouncer has for the pool
+        pgbouncer: 'statement',
+        // @ts-expect-error: TLS is a boolean or options
+        ssl: 'require',
+        // @ts-expect-error: not a target_session_attrs value
+        targetSessionAttrs: 'primary-only',
+      }),
+    );
+    expect(issues).toEqual([
+      { path: 'ssl', message: expect.stringMatching(/^must be true, false or TLS options/) },
+      { path: 'targetSessionAttrs', message: 'must be one of any, read-write, primary, standby, prefer-standby' },
+      { path: 'pgbouncer', message: "must be 'auto', 'transaction', 'session' or false" },
+    ]);
+  });
+
+  test('a config that is not an object is one clear error, not a TypeError', () => {
+    for (const config of [null, 'postgres://app@db/orders', ['max', 5]]) {
+      // @ts-expect-error: what a JavaScript caller may pass
+      expect(issuesOf(() => resolvePoolConfig(config))).toEqual([
+        { path: '', message: 'must be an object of pool settings' },
+      ]);
+    }
   });
 
   test('a malformed URL is reported without echoing it', () => {

@@ -1,140 +1,18 @@
 import type { ConnectionOptions } from 'node:tls';
 import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@strata/errors';
 import { parse as parseConnectionString } from 'pg-connection-string';
-import { z } from 'zod';
 import type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
+import type { PgBouncerSetting, PoolConfigInput } from './pool-config-input.js';
+import { type ParsedPoolConfig, poolConfigSchema } from './pool-config-schema.js';
 import type { KnexOptions } from './pool-knex.js';
 import {
-  isConnectionUrl,
   type ReplicaSettings,
   type ResolvedTopology,
   readConnectionUrl,
   resolveTopology,
   splitUrlList,
   TOPOLOGY_ENVIRONMENT_VARIABLES,
-  topologyConfigShape,
-  topologyIssues,
 } from './topology-config.js';
-
-const milliseconds = () =>
-  z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
-const positiveMilliseconds = () =>
-  z.number().int('must be a whole number of milliseconds').positive('must be more than 0');
-
-const tlsOptionsSchema = z.strictObject({
-  rejectUnauthorized: z.boolean().optional(),
-  ca: z.string().optional(),
-  cert: z.string().optional(),
-  key: z.string().optional(),
-  servername: z.string().optional(),
-});
-
-const DEFAULT_MIN = 5;
-
-/**
- * The pool's configuration. Every default lives here; durations are milliseconds.
- * The connection target is either `connectionString` or discrete fields (`host`, `port`,
- * `database`, `user`, `password`); discrete fields win over the URL's parts.
- */
-export const poolConfigSchema = z
-  .strictObject({
-    /**
-     * `postgres://user:password@host:port/database?sslmode=...` (DATABASE_URL); several hosts
-     * libpq-style: `postgres://user:password@a:5432,b:5432/database?target_session_attrs=read-write`.
-     */
-    connectionString: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .refine(
-        // Another scheme is the regex's issue; one issue per problem.
-        (value) => !/^postgres(ql)?:\/\//.test(value) || isConnectionUrl(value),
-        'is not a valid URL (check the host, the port and that special characters are %-encoded)',
-      )
-      .optional(),
-    host: z.string().min(1).optional(),
-    port: z.number().int().min(1).max(65_535).optional(),
-    database: z.string().min(1).optional(),
-    user: z.string().min(1).optional(),
-    password: z.string().optional(),
-    /** TLS: `true`, Node TLS options, or `false`. Defaults to what the URL's `sslmode` says. */
-    ssl: z.union([z.boolean(), tlsOptionsSchema]).optional(),
-
-    /** Most connections the pool holds, across raw SQL, Knex and Objection. */
-    max: z.number().int().min(1, 'must be at least 1').default(25),
-    /** Connections kept open and warm once `ready()` has run; defaults to 5 (or `max`, if lower). */
-    min: z.number().int().min(0, 'must be 0 or more').optional(),
-    /** A connection older than this is closed when next released (never mid-query); 0 = no limit. */
-    maxLifetime: milliseconds().default(30 * 60_000),
-    /** Each connection's lifetime is drawn from [maxLifetime × (1 − jitter), maxLifetime]. */
-    maxLifetimeJitter: z.number().min(0).max(1).default(0.1),
-    /** An idle connection unused for this long is closed (the pool then refills to `min`); 0 = never. */
-    idleTimeout: milliseconds().default(5 * 60_000),
-    /** How often idle connections are probed, expired ones closed and `min` restored. */
-    healthCheckPeriod: positiveMilliseconds().default(30_000),
-    /** A connection idle for longer than this is pinged before it is handed out. */
-    pingAfterIdle: milliseconds().default(1_000),
-    /** How long a caller waits for a free connection before `PoolTimeoutError`. */
-    acquireTimeout: positiveMilliseconds().default(10_000),
-    /** How long opening one connection may take. */
-    connectTimeout: positiveMilliseconds().default(5_000),
-    /** How long `ready()` keeps retrying (with backoff) while the server is not up. */
-    readyTimeout: milliseconds().default(30_000),
-    /** Report a connection checked out (connect() or Knex) for longer than this; 0 = off. */
-    leakDetectionThreshold: milliseconds().default(60_000),
-
-    /** Sent as the `application_name` startup parameter; shows in pg_stat_activity. */
-    applicationName: z.string().min(1).max(63, 'must be at most 63 characters').default('strata'),
-    /** Startup parameter `statement_timeout` (ms); the server's setting when omitted. */
-    statementTimeout: milliseconds().optional(),
-    /** Startup parameter `lock_timeout` (ms). */
-    lockTimeout: milliseconds().optional(),
-    /** Startup parameter `idle_in_transaction_session_timeout` (ms). */
-    idleInTransactionSessionTimeout: milliseconds().optional(),
-
-    // Several hosts (failover) and read replicas: see topology-config.ts.
-    ...topologyConfigShape,
-
-    /**
-     * Run parameterised `query()` calls as named prepared statements (named by a hash of the
-     * SQL, prepared once per connection). Unset: on, except behind PgBouncer in transaction
-     * mode. `true` there means PgBouncer ≥ 1.21 with `max_prepared_statements` > 0.
-     */
-    preparedStatements: z.boolean().optional(),
-    /**
-     * OpenTelemetry spans and metrics (see the README). They cost nothing measurable while no
-     * OpenTelemetry SDK is registered; `false` turns them off for this pool even when one is.
-     */
-    telemetry: z.boolean().default(true),
-    /** `db.client.connection.pool.name` of the pool's metrics; defaults to `host:port/database`. */
-    poolName: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
-    /**
-     * PgBouncer in front: `auto` detects it on the first connection; `transaction` or
-     * `session` says so (no detection); `false` says there is none.
-     */
-    pgbouncer: z.union([z.enum(['auto', 'transaction', 'session']), z.literal(false)]).default('auto'),
-    /** Options for the shared Knex instance (e.g. `postProcessResponse`, `wrapIdentifier`). */
-    knex: z
-      .custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object')
-      .optional(),
-  })
-  .superRefine((config, context) => {
-    if (!config.connectionString && !config.host) {
-      context.addIssue({
-        code: 'custom',
-        path: ['connectionString'],
-        message: 'is required (or set host, or the DATABASE_URL environment variable)',
-      });
-    }
-    if (config.min !== undefined && config.min > config.max) {
-      context.addIssue({ code: 'custom', path: ['min'], message: `must not exceed max (${config.max})` });
-    }
-    for (const issue of topologyIssues(config)) context.addIssue({ code: 'custom', ...issue });
-  })
-  .transform((config) => ({ ...config, min: config.min ?? Math.min(DEFAULT_MIN, config.max) }));
-
-/** What `createPool` accepts. */
-export type PoolConfigInput = z.input<typeof poolConfigSchema>;
-type ParsedPoolConfig = z.output<typeof poolConfigSchema>;
 
 /**
  * The resolved configuration as `pool.config` shows it: the target host and port, every
@@ -201,9 +79,6 @@ export interface DriverConfig {
   /** Command-line options for the backend, e.g. `-c lock_timeout=0`. */
   options?: string;
 }
-
-/** The `pgbouncer` setting. */
-export type PgBouncerSetting = 'auto' | 'transaction' | 'session' | false;
 
 /** The settings plus what only the pool itself may see (the driver config holds the password). */
 export interface ResolvedPoolConfig {
@@ -284,17 +159,28 @@ export function resolvePoolConfig(
   config: PoolConfigInput = {},
   environment: Environment = {},
 ): ResolvedPoolConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new InvalidConfigError('pool', [{ path: '', message: 'must be an object of pool settings' }]);
+  }
   const issues: ConfigIssue[] = [];
   const fromEnv = fromEnvironment(environment, issues);
   const explicit = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
   for (const field of Object.keys(explicit)) fromEnv.sources.delete(field);
 
-  const result = poolConfigSchema.safeParse({ ...fromEnv.config, ...explicit });
+  const result = poolConfigSchema().safeParse({ ...fromEnv.config, ...explicit });
   if (!result.success) {
     for (const issue of result.error.issues) {
-      const path = issue.path.join('.');
+      const path = issue.path.map(String);
       const variable = fromEnv.sources.get(String(issue.path[0]));
-      issues.push({ path: variable ? `${variable} (${path})` : path, message: issue.message });
+      const where = (at: string[]) => (variable ? `${variable} (${at.join('.')})` : at.join('.'));
+      if (issue.code === 'unrecognized_keys') {
+        // One issue per unknown field, named, like every other bad field.
+        for (const key of issue.keys) {
+          issues.push({ path: where([...path, key]), message: 'is not a pool setting (check its spelling)' });
+        }
+      } else {
+        issues.push({ path: where(path), message: issue.message });
+      }
     }
   }
   if (issues.length > 0 || !result.success) throw new InvalidConfigError('pool', issues);

@@ -60,7 +60,9 @@ export class PoolMetrics {
 
   /** The pool's metrics, or undefined when `telemetry` is off or @opentelemetry/api is not installed. */
   static create(settings: PoolSettings, read: () => PoolGauges): PoolMetrics | undefined {
-    return settings.telemetry && openTelemetryApi !== undefined ? new PoolMetrics(settings, read) : undefined;
+    return settings.telemetry && openTelemetryApi() !== undefined
+      ? new PoolMetrics(settings, read)
+      : undefined;
   }
 
   private constructor(settings: PoolSettings, read: () => PoolGauges) {

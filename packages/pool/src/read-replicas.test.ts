@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runWithConnection } from './ambient-connection.js';
 import { createPool } from './create-pool.js';
 import type { Pool } from './pool.js';
-import type { PoolConfigInput } from './pool-config.js';
+import type { PoolConfigInput } from './pool-config-input.js';
 import {
   eventually,
   nextEvent,

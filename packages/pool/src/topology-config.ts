@@ -1,6 +1,5 @@
 import { redactConnectionString } from '@strata/errors';
 import { parse as parseConnectionString } from 'pg-connection-string';
-import { z } from 'zod';
 import {
   type ConnectionUrl,
   DEFAULT_PORT,
@@ -11,12 +10,8 @@ import {
 } from './multi-host-url.js';
 import type { DriverConfig } from './pool-config.js';
 
-const milliseconds = () =>
-  z.number().int('must be a whole number of milliseconds').min(0, 'must be 0 or more');
-const positiveMilliseconds = () =>
-  z.number().int('must be a whole number of milliseconds').positive('must be more than 0');
-
-function isUrl(value: string): boolean {
+/** Whether `value` parses as a URL (WHATWG). */
+export function isUrl(value: string): boolean {
   try {
     new URL(value);
     return true;
@@ -30,64 +25,6 @@ export function isConnectionUrl(value: string): boolean {
   const parsed = parseConnectionUrl(value);
   return !('problem' in parsed) && isUrl(parsed.singleHostUrl);
 }
-
-const hostSchema = z.union([
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .refine(
-      (value) => isConnectionUrl(`postgres://${value}`) && !value.includes(','),
-      'must be "host" or "host:port" (IPv6 in brackets: "[::1]:5432")',
-    ),
-  z.strictObject({
-    host: z.string().min(1, 'must not be empty'),
-    port: z.number().int().min(1).max(65_535).default(DEFAULT_PORT),
-  }),
-]);
-
-const replicaUrlSchema = z
-  .string()
-  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-  .refine(
-    (value) => !/^postgres(ql)?:\/\//.test(value) || isUrl(value),
-    'must be a valid URL naming one server (check the port and that special characters are %-encoded)',
-  );
-
-/**
- * The configuration of a pool's topology, spread into `poolConfigSchema`: several hosts
- * (failover to whichever is the primary) and read replicas. Every default lives here.
- */
-export const topologyConfigShape = {
-  /**
-   * Hosts to find the primary among (`'host:port'` or `{ host, port }`), in order. Wins over
-   * the host list of `connectionString` and over `host`/`port`.
-   */
-  hosts: z.array(hostSchema).min(1, 'must list at least one host').optional(),
-  /**
-   * Which host to use: libpq's `target_session_attrs`. Default: the URL's parameter, else
-   * `read-write` with several hosts and `any` with one.
-   */
-  targetSessionAttrs: z.enum(TARGET_SESSION_ATTRS).optional(),
-  /** Read replicas, one URL each; user, password, database and TLS default to the primary's. */
-  replicas: z.array(replicaUrlSchema).default([]),
-  /** A replica further behind than this (ms) gets no reads until it catches up. */
-  maxReplicaLag: milliseconds().default(1_000),
-  /** How long a read-your-writes read waits for a replica to replay the session's last write before it goes to the primary. */
-  readYourWritesTimeout: milliseconds().default(100),
-  /** How often replicas are probed (health, lag) and the primary's role is checked again. */
-  topologyCheckPeriod: positiveMilliseconds().default(1_000),
-  /** Backoff between rounds of looking for the primary: doubling from `baseDelay` to `maxDelay`, with jitter. */
-  failoverBackoff: z
-    .strictObject({
-      baseDelay: positiveMilliseconds().default(100),
-      maxDelay: positiveMilliseconds().default(1_000),
-    })
-    .refine((backoff) => backoff.maxDelay >= backoff.baseDelay, {
-      path: ['maxDelay'],
-      message: 'must be at least baseDelay',
-    })
-    .default({ baseDelay: 100, maxDelay: 1_000 }),
-};
 
 /** Environment variables of the topology, and the field each one sets. */
 export const TOPOLOGY_ENVIRONMENT_VARIABLES = {
@@ -108,11 +45,15 @@ export function splitUrlList(raw: string): string[] {
     .filter((item) => item !== '');
 }
 
-type TopologyInput = z.output<z.ZodObject<typeof topologyConfigShape>> & {
-  connectionString?: string | undefined;
-  host?: string | undefined;
-  port?: number | undefined;
-};
+/** The fields of the pool's (validated) configuration the topology is read from. */
+interface TopologyInput {
+  readonly connectionString?: string | undefined;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly hosts?: readonly (string | HostAddress)[] | undefined;
+  readonly targetSessionAttrs?: TargetSessionAttrs | undefined;
+  readonly replicas?: readonly string[] | undefined;
+}
 
 /** Problems the schema cannot see field by field: the URL's `target_session_attrs`. */
 export function topologyIssues(config: TopologyInput): { path: string[]; message: string }[] {
@@ -171,7 +112,7 @@ export function resolveTopology(
     config.targetSessionAttrs ??
     (url?.targetSessionAttrs as TargetSessionAttrs | undefined) ??
     (hosts.length > 1 ? 'read-write' : 'any');
-  const replicas = config.replicas.map((replicaUrl) => {
+  const replicas = (config.replicas ?? []).map((replicaUrl) => {
     const parsed = parseConnectionString(replicaUrl);
     const clientConfig: DriverConfig = {
       ...primary,

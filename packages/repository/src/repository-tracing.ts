@@ -49,7 +49,7 @@ export class RepositoryTracing {
   run<T>(method: string, work: () => Promise<T>): Promise<T> {
     const active = this.#tracer();
     if (active === undefined) return work();
-    const current = openTelemetryApi?.trace.getActiveSpan();
+    const current = openTelemetryApi()?.trace.getActiveSpan();
     if (current !== undefined && this.#own.has(current)) return work();
     return traceOperation(active, `repository.${method}`, { attributes: this.#attributes }, (span) => {
       this.#own.add(span);

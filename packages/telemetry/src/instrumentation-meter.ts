@@ -21,7 +21,7 @@ export class InstrumentationMeter<I> {
   #instruments: I | undefined;
   #closed = false;
 
-  constructor(name: string, set: InstrumentSet<I>, api: OpenTelemetryApi | undefined = openTelemetryApi) {
+  constructor(name: string, set: InstrumentSet<I>, api: OpenTelemetryApi | undefined = openTelemetryApi()) {
     this.#api = api;
     this.#name = name;
     this.#set = set;

@@ -15,7 +15,7 @@ export class InstrumentationTracer {
   #delegate: TracerProvider | undefined;
   #tracer: Tracer | undefined;
 
-  constructor(name: string, api: OpenTelemetryApi | undefined = openTelemetryApi) {
+  constructor(name: string, api: OpenTelemetryApi | undefined = openTelemetryApi()) {
     this.#api = api;
     this.#name = name;
     // The API's no-op provider is not exported; a fresh proxy without a delegate hands it out.

@@ -30,5 +30,14 @@ export function loadOpenTelemetryApi(
   return usable ? (api as OpenTelemetryApi) : undefined;
 }
 
-/** `@opentelemetry/api` when the application installed it; undefined otherwise. Loaded once. */
-export const openTelemetryApi: OpenTelemetryApi | undefined = loadOpenTelemetryApi();
+let loaded: { readonly api: OpenTelemetryApi | undefined } | undefined;
+
+/**
+ * `@opentelemetry/api` when the application installed it; undefined otherwise. Looked up on the
+ * first call rather than at import, because the lookup is a noticeable part of a package's
+ * import time; remembered afterwards.
+ */
+export function openTelemetryApi(): OpenTelemetryApi | undefined {
+  loaded ??= { api: loadOpenTelemetryApi() };
+  return loaded.api;
+}

@@ -21,7 +21,7 @@ export function recordFailure(span: Span, error: unknown): void {
 
 /** Runs `fn` with `span` as the active span, so spans started inside are its children. */
 export function runInSpan<T>(span: Span, fn: () => T): T {
-  const api = openTelemetryApi;
+  const api = openTelemetryApi();
   if (api === undefined) return fn();
   return api.context.with(api.trace.setSpan(api.context.active(), span), fn);
 }

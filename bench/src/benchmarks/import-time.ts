@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import type { Benchmark, Measurement } from '../benchmark.js';
+import { median } from '../statistics.js';
+
+/** Fresh Node processes per round and side; each process measures one cold import. */
+const PROCESSES = 11;
+
+/**
+ * Runs `script` (an ES module body that prints one number of milliseconds) in a fresh Node
+ * process, from this package's folder so that it resolves the workspace's built packages.
+ */
+function timeInFreshProcess(script: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const value = Number(stdout.trim());
+      if (code === 0 && Number.isFinite(value)) resolve(value);
+      else reject(new Error(`import-time process exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** The median over `PROCESSES` fresh processes of what `script` prints. */
+async function medianOfProcesses(script: string): Promise<Measurement> {
+  const latenciesMs: number[] = [];
+  for (let index = 0; index < PROCESSES; index++) latenciesMs.push(await timeInFreshProcess(script));
+  return { value: median(latenciesMs), latenciesMs };
+}
+
+const timed = (body: string) =>
+  `const started = performance.now();\n${body}\nconsole.log(performance.now() - started);`;
+
+/**
+ * What a process pays to load the pool: `import('@strata/pool')` against `import('pg')`, each
+ * the first import of a fresh process. The workspace has `@opentelemetry/api` installed; the
+ * pool looks it up only when a pool is created, so the figure is the same without it.
+ */
+const importPool: Benchmark = {
+  id: 'pool.import',
+  subject: "import('@strata/pool') in a fresh process (median of 11 processes)",
+  baseline: "import('pg') in a fresh process (median of 11 processes)",
+  unit: 'ms',
+  higherIsBetter: false,
+  rounds: 5,
+  async setup() {},
+  runSubject: () => medianOfProcesses(timed("await import('@strata/pool');")),
+  runBaseline: () => medianOfProcesses(timed("await import('pg');")),
+};
+
+/**
+ * The whole start-up of a pool, not only its import: import, then a pool created from a URL
+ * (configuration validated, zod's schema built, OpenTelemetry looked up) and closed, against
+ * `pg` imported and a `pg.Pool` created and ended. Neither side connects.
+ */
+const createPoolStartup: Benchmark = {
+  id: 'pool.import.create-pool',
+  subject: 'import @strata/pool + createPool(url) + close, fresh process (median of 11)',
+  baseline: 'import pg + new pg.Pool(url) + end, fresh process (median of 11)',
+  unit: 'ms',
+  higherIsBetter: false,
+  rounds: 5,
+  async setup() {},
+  runSubject: () =>
+    medianOfProcesses(
+      timed(
+        [
+          "const { createPool } = await import('@strata/pool');",
+          "const pool = createPool({ connectionString: 'postgres://app@127.0.0.1:1/app' }, { environment: {} });",
+          'await pool.close();',
+        ].join('\n'),
+      ),
+    ),
+  runBaseline: () =>
+    medianOfProcesses(
+      timed(
+        [
+          "const { default: pg } = await import('pg');",
+          "const pool = new pg.Pool({ connectionString: 'postgres://app@127.0.0.1:1/app' });",
+          'await pool.end();',
+        ].join('\n'),
+      ),
+    ),
+};
+
+export const benchmarks: Benchmark[] = [importPool, createPoolStartup];
