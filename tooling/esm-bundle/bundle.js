@@ -17,7 +17,9 @@ const inline = new Set();
 for (let index = 0; index < args.length; index++) {
   if (args[index] === '--inline' && args[index + 1]) inline.add(args[++index]);
   else {
-    console.error(`strata-bundle: unknown argument ${args[index]} (usage: strata-bundle [--inline <package>]...)`);
+    console.error(
+      `strata-bundle: unknown argument ${args[index]} (usage: strata-bundle [--inline <package>]...)`,
+    );
     process.exit(2);
   }
 }
@@ -33,7 +35,11 @@ if (entryPoints.length === 0) {
 }
 
 /** `zod/mini` → `zod`, `@scope/name/sub` → `@scope/name`. */
-const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 // tsc's JavaScript from this or an earlier build: the bundle replaces it.
 function removeJavaScript(folder) {

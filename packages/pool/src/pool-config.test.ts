@@ -134,7 +134,10 @@ describe('resolvePoolConfig', () => {
     );
     expect(issues).toEqual([
       { path: 'ssl', message: expect.stringMatching(/^must be true, false or TLS options/) },
-      { path: 'targetSessionAttrs', message: 'must be one of any, read-write, primary, standby, prefer-standby' },
+      {
+        path: 'targetSessionAttrs',
+        message: 'must be one of any, read-write, primary, standby, prefer-standby',
+      },
       { path: 'pgbouncer', message: "must be 'auto', 'transaction', 'session' or false" },
     ]);
   });
