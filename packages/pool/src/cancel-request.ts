@@ -1,18 +1,18 @@
-import { connect } from 'node:net';
-
 const CANCEL_REQUEST_CODE = 80_877_102;
 
 /**
  * Asks the server to cancel whatever backend `processId` is running, with the protocol's
  * CancelRequest on a separate socket (it takes no connection slot and needs no login).
- * Resolves once the server has closed that socket; never rejects.
+ * Resolves once the server has closed that socket; never rejects. `node:net` is loaded here,
+ * on the first cancel, rather than with the pool: `pg` loads it only to connect as well.
  */
-export function sendCancelRequest(
+export async function sendCancelRequest(
   target: { host: string; port: number },
   processId: number,
   secretKey: number,
   timeoutMs: number,
 ): Promise<void> {
+  const { connect } = await import('node:net');
   return new Promise((resolve) => {
     const message = Buffer.alloc(16);
     message.writeInt32BE(16, 0);
