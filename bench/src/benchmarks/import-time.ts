@@ -61,7 +61,7 @@ const importPool: Benchmark = {
 
 /**
  * The whole start-up of a pool, not only its import: import, then a pool created from a URL
- * (configuration validated, zod's schema built, OpenTelemetry looked up) and closed, against
+ * (configuration validated, the schema built, OpenTelemetry looked up) and closed, against
  * `pg` imported and a `pg.Pool` created and ended. Neither side connects. `@opentelemetry/api`
  * is installed in this workspace, so the subject also loads it (an application with an
  * OpenTelemetry SDK has loaded it already; without it installed, the failed lookup costs a few ms).

@@ -1,7 +1,8 @@
-// zod/mini, bundled into the published file (see package.json's build): the pool's import time
-// is measured against `pg`'s, and zod's full API costs more to load than pg itself.
-import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+// Valibot, bundled into the published file (see package.json's build), not zod as elsewhere in
+// Strata: the pool's start-up is measured against `pg`'s, and zod (even zod/mini, bundled)
+// cost about 4 ms to import and 9 ms to build and first run this schema on Node 26, where
+// valibot costs about 1.5 ms and 1.5 ms (`pnpm bench pool.import`).
+import * as v from 'valibot';
 import { TARGET_SESSION_ATTRS } from './multi-host-url.js';
 import type { PoolConfigInput } from './pool-config-input.js';
 import type { KnexOptions } from './pool-knex.js';
@@ -9,176 +10,217 @@ import { isConnectionUrl, isUrl, topologyIssues } from './topology-config.js';
 
 const DEFAULT_MIN = 5;
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
+const UNKNOWN_FIELD = 'is not a pool setting (check its spelling)';
 
 function buildPoolConfigSchema() {
-  // Messages zod writes itself ("Too big: expected number to be <=65535") are English.
-  z.config(en());
+  // Shared by many fields: schemas are immutable.
+  const milliseconds = v.pipe(
+    v.number(),
+    v.integer('must be a whole number of milliseconds'),
+    v.minValue(0, 'must be 0 or more'),
+  );
+  const positiveMilliseconds = v.pipe(
+    v.number(),
+    v.integer('must be a whole number of milliseconds'),
+    v.minValue(1, 'must be more than 0'),
+  );
+  const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
+  const port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
 
-  // Shared by many fields: zod schemas are immutable, and each one built costs start-up time.
-  const milliseconds = z
-    .int('must be a whole number of milliseconds')
-    .check(z.minimum(0, 'must be 0 or more'));
-  const positiveMilliseconds = z
-    .int('must be a whole number of milliseconds')
-    .check(z.positive('must be more than 0'));
-  const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
-  const port = z.int().check(z.minimum(1), z.maximum(65_535));
-
-  const tlsOptions = z.strictObject({
-    rejectUnauthorized: z.optional(z.boolean()),
-    ca: z.optional(z.string()),
-    cert: z.optional(z.string()),
-    key: z.optional(z.string()),
-    servername: z.optional(z.string()),
+  const tlsOptions = v.strictObject({
+    rejectUnauthorized: v.optional(v.boolean()),
+    ca: v.optional(v.string()),
+    cert: v.optional(v.string()),
+    key: v.optional(v.string()),
+    servername: v.optional(v.string()),
   });
 
-  const host = z.union(
+  const host = v.union(
     [
-      nonEmpty.check(
-        z.refine(
+      v.pipe(
+        nonEmpty,
+        v.check(
           (value) => isConnectionUrl(`postgres://${value}`) && !value.includes(','),
           'must be "host" or "host:port" (IPv6 in brackets: "[::1]:5432")',
         ),
       ),
-      z.strictObject({
-        host: nonEmpty,
-        port: z._default(port, 5432),
-      }),
+      v.strictObject({ host: nonEmpty, port: v.optional(port, 5432) }),
     ],
     'must be "host", "host:port" or { host, port }',
   );
 
-  const replicaUrl = z.string().check(
-    z.regex(POSTGRES_URL, 'must be a postgres:// or postgresql:// URL'),
-    z.refine(
+  const replicaUrl = v.pipe(
+    v.string(),
+    v.regex(POSTGRES_URL, 'must be a postgres:// or postgresql:// URL'),
+    v.check(
       (value) => !POSTGRES_URL.test(value) || isUrl(value),
       'must be a valid URL naming one server (check the port and that special characters are %-encoded)',
     ),
   );
 
-  const failoverBackoff = z
-    .strictObject({
-      baseDelay: z._default(positiveMilliseconds, 100),
-      maxDelay: z._default(positiveMilliseconds, 1_000),
-    })
-    .check(
-      z.refine((backoff) => backoff.maxDelay >= backoff.baseDelay, {
-        path: ['maxDelay'],
-        message: 'must be at least baseDelay',
+  // What each field means: PoolConfigInput.
+  return v.strictObject({
+    connectionString: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(POSTGRES_URL, 'must be a postgres:// or postgresql:// URL'),
+        v.check(
+          // Another scheme is the regex's problem; one problem per field.
+          (value) => !POSTGRES_URL.test(value) || isConnectionUrl(value),
+          'is not a valid URL (check the host, the port and that special characters are %-encoded)',
+        ),
+        v.check(
+          (value) => topologyIssues({ connectionString: value }).length === 0,
+          (issue) => topologyIssues({ connectionString: String(issue.input) })[0]?.message ?? 'is not valid',
+        ),
+      ),
+    ),
+    host: v.optional(nonEmpty),
+    port: v.optional(port),
+    database: v.optional(nonEmpty),
+    user: v.optional(nonEmpty),
+    password: v.optional(v.string()),
+    ssl: v.optional(
+      v.union(
+        [v.boolean(), tlsOptions],
+        'must be true, false or TLS options ({ rejectUnauthorized, ca, cert, key, servername })',
+      ),
+    ),
+
+    max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1')), 25),
+    // Its default depends on max: see parsePoolConfig.
+    min: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, 'must be 0 or more'))),
+    maxLifetime: v.optional(milliseconds, 30 * 60_000),
+    maxLifetimeJitter: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.1),
+    idleTimeout: v.optional(milliseconds, 5 * 60_000),
+    healthCheckPeriod: v.optional(positiveMilliseconds, 30_000),
+    pingAfterIdle: v.optional(milliseconds, 1_000),
+    acquireTimeout: v.optional(positiveMilliseconds, 10_000),
+    connectTimeout: v.optional(positiveMilliseconds, 5_000),
+    readyTimeout: v.optional(milliseconds, 30_000),
+    leakDetectionThreshold: v.optional(milliseconds, 60_000),
+
+    applicationName: v.optional(v.pipe(nonEmpty, v.maxLength(63, 'must be at most 63 characters')), 'strata'),
+    statementTimeout: v.optional(milliseconds),
+    lockTimeout: v.optional(milliseconds),
+    idleInTransactionSessionTimeout: v.optional(milliseconds),
+
+    hosts: v.optional(v.pipe(v.array(host), v.minLength(1, 'must list at least one host'))),
+    targetSessionAttrs: v.optional(
+      v.picklist(TARGET_SESSION_ATTRS, `must be one of ${TARGET_SESSION_ATTRS.join(', ')}`),
+    ),
+    replicas: v.optional(v.array(replicaUrl), () => []),
+    maxReplicaLag: v.optional(milliseconds, 1_000),
+    readYourWritesTimeout: v.optional(milliseconds, 100),
+    topologyCheckPeriod: v.optional(positiveMilliseconds, 1_000),
+    failoverBackoff: v.optional(
+      v.strictObject({
+        baseDelay: v.optional(positiveMilliseconds, 100),
+        maxDelay: v.optional(positiveMilliseconds, 1_000),
       }),
-    );
+      () => ({ baseDelay: 100, maxDelay: 1_000 }),
+    ),
 
-  const config = z
-    .strictObject(
-      {
-        connectionString: z.optional(
-          z.string().check(
-            z.regex(POSTGRES_URL, 'must be a postgres:// or postgresql:// URL'),
-            z.refine(
-              // Another scheme is the regex's issue; one issue per problem.
-              (value) => !POSTGRES_URL.test(value) || isConnectionUrl(value),
-              'is not a valid URL (check the host, the port and that special characters are %-encoded)',
-            ),
-          ),
-        ),
-        host: z.optional(nonEmpty),
-        port: z.optional(port),
-        database: z.optional(nonEmpty),
-        user: z.optional(nonEmpty),
-        password: z.optional(z.string()),
-        ssl: z.optional(
-          z.union(
-            [z.boolean(), tlsOptions],
-            'must be true, false or TLS options ({ rejectUnauthorized, ca, cert, key, servername })',
-          ),
-        ),
-
-        max: z._default(z.int().check(z.minimum(1, 'must be at least 1')), 25),
-        min: z.optional(z.int().check(z.minimum(0, 'must be 0 or more'))),
-        maxLifetime: z._default(milliseconds, 30 * 60_000),
-        maxLifetimeJitter: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.1),
-        idleTimeout: z._default(milliseconds, 5 * 60_000),
-        healthCheckPeriod: z._default(positiveMilliseconds, 30_000),
-        pingAfterIdle: z._default(milliseconds, 1_000),
-        acquireTimeout: z._default(positiveMilliseconds, 10_000),
-        connectTimeout: z._default(positiveMilliseconds, 5_000),
-        readyTimeout: z._default(milliseconds, 30_000),
-        leakDetectionThreshold: z._default(milliseconds, 60_000),
-
-        applicationName: z._default(
-          nonEmpty.check(z.maxLength(63, 'must be at most 63 characters')),
-          'strata',
-        ),
-        statementTimeout: z.optional(milliseconds),
-        lockTimeout: z.optional(milliseconds),
-        idleInTransactionSessionTimeout: z.optional(milliseconds),
-
-        hosts: z.optional(z.array(host).check(z.minLength(1, 'must list at least one host'))),
-        targetSessionAttrs: z.optional(
-          z.enum(TARGET_SESSION_ATTRS, `must be one of ${TARGET_SESSION_ATTRS.join(', ')}`),
-        ),
-        replicas: z._default(z.array(replicaUrl), () => []),
-        maxReplicaLag: z._default(milliseconds, 1_000),
-        readYourWritesTimeout: z._default(milliseconds, 100),
-        topologyCheckPeriod: z._default(positiveMilliseconds, 1_000),
-        failoverBackoff: z._default(failoverBackoff, () => ({ baseDelay: 100, maxDelay: 1_000 })),
-
-        preparedStatements: z.optional(z.boolean()),
-        telemetry: z._default(z.boolean(), true),
-        poolName: z.optional(nonEmpty.check(z.maxLength(200, 'must be at most 200 characters'))),
-        pgbouncer: z._default(
-          z.union(
-            [z.enum(['auto', 'transaction', 'session']), z.literal(false)],
-            "must be 'auto', 'transaction', 'session' or false",
-          ),
-          'auto',
-        ),
-        knex: z.optional(
-          z.custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object'),
-        ),
-      },
-      // Only for a config that is not an object: unknown keys keep their own issue.
-      { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
-    )
-    .check(
-      z.superRefine((config, context) => {
-        if (!config.connectionString && !config.host) {
-          context.addIssue({
-            code: 'custom',
-            path: ['connectionString'],
-            message: 'is required (or set host, or the DATABASE_URL environment variable)',
-          });
-        }
-        if (config.min !== undefined && config.min > config.max) {
-          context.addIssue({ code: 'custom', path: ['min'], message: `must not exceed max (${config.max})` });
-        }
-        for (const issue of topologyIssues(config)) context.addIssue({ code: 'custom', ...issue });
-      }),
-    );
-  return z.pipe(
-    config,
-    z.transform((parsed) => ({ ...parsed, min: parsed.min ?? Math.min(DEFAULT_MIN, parsed.max) })),
-  );
+    preparedStatements: v.optional(v.boolean()),
+    telemetry: v.optional(v.boolean(), true),
+    poolName: v.optional(v.pipe(nonEmpty, v.maxLength(200, 'must be at most 200 characters'))),
+    pgbouncer: v.optional(
+      v.union(
+        [v.picklist(['auto', 'transaction', 'session']), v.literal(false)],
+        "must be 'auto', 'transaction', 'session' or false",
+      ),
+      'auto',
+    ),
+    knex: v.optional(
+      v.custom<KnexOptions>((value) => typeof value === 'object' && value !== null, 'must be an object'),
+    ),
+  });
 }
 
 type PoolConfigSchema = ReturnType<typeof buildPoolConfigSchema>;
 
 /** The configuration after validation, every default applied. */
-export type ParsedPoolConfig = z.output<PoolConfigSchema>;
+export type ParsedPoolConfig = v.InferOutput<PoolConfigSchema> & { min: number };
+
+/** One problem with the configuration: the field's path and what is wrong with it. */
+export interface PoolConfigProblem {
+  path: string[];
+  message: string;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  Object: 'an object',
+  Array: 'a list',
+};
+
+/**
+ * A message for the issues the schema leaves to the library, written here because the library's
+ * own ("Expected number but received "s3cret"") quote the value, and the value may be a secret.
+ */
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.expected === 'never') return UNKNOWN_FIELD;
+  if (issue.type === 'integer') return 'must be a whole number';
+  if (issue.type === 'min_value') return `must be at least ${issue.requirement}`;
+  if (issue.type === 'max_value') return `must be at most ${issue.requirement}`;
+  if (issue.kind === 'schema' && issue.expected !== null) {
+    return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  }
+  return 'is not valid';
+}
+
+/** Rules between fields, checked once every field is valid on its own. */
+function crossFieldProblems(config: v.InferOutput<PoolConfigSchema>): PoolConfigProblem[] {
+  const problems: PoolConfigProblem[] = [];
+  if (!config.connectionString && !config.host) {
+    problems.push({
+      path: ['connectionString'],
+      message: 'is required (or set host, or the DATABASE_URL environment variable)',
+    });
+  }
+  if (config.min !== undefined && config.min > config.max) {
+    problems.push({ path: ['min'], message: `must not exceed max (${config.max})` });
+  }
+  if (config.failoverBackoff.maxDelay < config.failoverBackoff.baseDelay) {
+    problems.push({ path: ['failoverBackoff', 'maxDelay'], message: 'must be at least baseDelay' });
+  }
+  return problems;
+}
 
 let schema: PoolConfigSchema | undefined;
 
 /**
- * The pool's configuration schema: every default lives here. Built on first use, not at
- * import, because building it is most of what zod costs.
+ * Validates `input` against the pool's configuration schema, where every default lives, and
+ * the rules between fields. Returns the parsed configuration, or every problem found. The
+ * schema is built on the first call, not at import.
  */
-export function poolConfigSchema(): PoolConfigSchema {
+export function parsePoolConfig(
+  input: Readonly<Record<string, unknown>>,
+): { config: ParsedPoolConfig; problems?: undefined } | { problems: PoolConfigProblem[] } {
   schema ??= buildPoolConfigSchema();
-  return schema;
+  const fields = schema.entries;
+  // The library names the first unknown field of an object; every one is named here.
+  const problems: PoolConfigProblem[] = Object.keys(input)
+    .filter((key) => !Object.hasOwn(fields, key))
+    .map((key) => ({ path: [key], message: UNKNOWN_FIELD }));
+  const known = Object.fromEntries(Object.entries(input).filter(([key]) => Object.hasOwn(fields, key)));
+  const result = v.safeParse(schema, known, { message: describeIssue });
+  if (!result.success) {
+    for (const issue of result.issues) {
+      problems.push({ path: (issue.path ?? []).map((item) => String(item.key)), message: issue.message });
+    }
+    return { problems };
+  }
+  problems.push(...crossFieldProblems(result.output));
+  if (problems.length > 0) return { problems };
+  const config = result.output;
+  return { config: { ...config, min: config.min ?? Math.min(DEFAULT_MIN, config.max) } };
 }
 
-// The public PoolConfigInput is written out (so the published types need no zod); this fails
-// to compile when it and the schema's input drift apart.
+// The public PoolConfigInput is written out (so the published types need no schema library);
+// this fails to compile when it and the schema's input drift apart.
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const inputMatchesSchema: Equals<z.input<PoolConfigSchema>, PoolConfigInput> = true;
+const inputMatchesSchema: Equals<v.InferInput<PoolConfigSchema>, PoolConfigInput> = true;
 void inputMatchesSchema;

@@ -106,7 +106,7 @@ describe('resolvePoolConfig', () => {
     );
   });
 
-  test('unknown fields are named one by one, nested ones with their path', () => {
+  test('unknown fields are named one by one, nested ones with their path or their entry', () => {
     expect(
       issuesOf(() =>
         resolvePoolConfig({
@@ -116,8 +116,11 @@ describe('resolvePoolConfig', () => {
           // @ts-expect-error: unknown keys are reported
           hosts: [{ host: 'a', extra: 1 }],
         }),
-      ).map((issue) => issue.path),
-    ).toEqual(['hosts.0.extra', 'failoverBackoff.base']);
+      ),
+    ).toEqual([
+      { path: 'hosts.0', message: 'must be "host", "host:port" or { host, port }' },
+      { path: 'failoverBackoff.base', message: 'is not a pool setting (check its spelling)' },
+    ]);
   });
 
   test('fields with a few allowed values say which', () => {
@@ -140,6 +143,23 @@ describe('resolvePoolConfig', () => {
       },
       { path: 'pgbouncer', message: "must be 'auto', 'transaction', 'session' or false" },
     ]);
+  });
+
+  test('a value of the wrong type is never quoted back: it may be a secret', () => {
+    const error = (() => {
+      try {
+        // @ts-expect-error: a password given as a number, a TLS key as a number
+        resolvePoolConfig({ connectionString: url, password: 918273645, ssl: { key: 564738291 } });
+      } catch (caught) {
+        return caught as InvalidConfigError;
+      }
+      throw new Error('expected InvalidConfigError');
+    })();
+    expect(error.issues).toEqual([
+      { path: 'password', message: 'must be a string' },
+      { path: 'ssl', message: expect.stringMatching(/^must be true, false or TLS options/) },
+    ]);
+    expect(error.message).not.toMatch(/918273645|564738291/);
   });
 
   test('a config that is not an object is one clear error, not a TypeError', () => {
@@ -285,11 +305,11 @@ describe('several hosts and read replicas', () => {
         }),
       ),
     ).toEqual([
-      { path: 'hosts.0', message: expect.stringMatching(/host:port/) },
       {
         path: 'connectionString',
         message: expect.stringMatching(/target_session_attrs=fastest; use one of any/),
       },
+      { path: 'hosts.0', message: expect.stringMatching(/host:port/) },
     ]);
     expect(issuesOf(() => resolvePoolConfig({ connectionString: 'postgres://a,,b/db' }))).toEqual([
       { path: 'connectionString', message: expect.stringMatching(/not a valid URL/) },

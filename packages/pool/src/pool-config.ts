@@ -3,7 +3,7 @@ import { type ConfigIssue, InvalidConfigError, redactConnectionString } from '@s
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { HostAddress, TargetSessionAttrs } from './multi-host-url.js';
 import type { PgBouncerSetting, PoolConfigInput } from './pool-config-input.js';
-import { type ParsedPoolConfig, poolConfigSchema } from './pool-config-schema.js';
+import { type ParsedPoolConfig, parsePoolConfig } from './pool-config-schema.js';
 import type { KnexOptions } from './pool-knex.js';
 import {
   type ReplicaSettings,
@@ -134,7 +134,7 @@ function fromEnvironment(environment: Environment, issues: ConfigIssue[]) {
     } else if (type === 'list') {
       config[field] = splitUrlList(raw);
     } else if (type === 'pgbouncer') {
-      // `false` (or off, no, 0, none) says there is none; the mode names pass through for zod to check.
+      // `false` (or off, no, 0, none) says there is none; the mode names pass through for the schema to check.
       config[field] = /^(false|0|off|no|none)$/i.test(raw.trim()) ? false : raw.trim().toLowerCase();
     } else if (type === 'integer') {
       if (/^\s*-?\d+\s*$/.test(raw)) config[field] = Number(raw);
@@ -167,24 +167,14 @@ export function resolvePoolConfig(
   const explicit = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
   for (const field of Object.keys(explicit)) fromEnv.sources.delete(field);
 
-  const result = poolConfigSchema().safeParse({ ...fromEnv.config, ...explicit });
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.map(String);
-      const variable = fromEnv.sources.get(String(issue.path[0]));
-      const where = (at: string[]) => (variable ? `${variable} (${at.join('.')})` : at.join('.'));
-      if (issue.code === 'unrecognized_keys') {
-        // One issue per unknown field, named, like every other bad field.
-        for (const key of issue.keys) {
-          issues.push({ path: where([...path, key]), message: 'is not a pool setting (check its spelling)' });
-        }
-      } else {
-        issues.push({ path: where(path), message: issue.message });
-      }
-    }
+  const parsed = parsePoolConfig({ ...fromEnv.config, ...explicit });
+  for (const problem of parsed.problems ?? []) {
+    const variable = fromEnv.sources.get(problem.path[0] ?? '');
+    const path = problem.path.join('.');
+    issues.push({ path: variable ? `${variable} (${path})` : path, message: problem.message });
   }
-  if (issues.length > 0 || !result.success) throw new InvalidConfigError('pool', issues);
-  return resolveTarget(result.data);
+  if (issues.length > 0 || parsed.problems) throw new InvalidConfigError('pool', issues);
+  return resolveTarget(parsed.config);
 }
 
 function resolveTarget(parsed: ParsedPoolConfig): ResolvedPoolConfig {
