@@ -17,6 +17,7 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 test('a deadlock between two transactions is retried and both complete', async () => {
+  await pool.query('UPDATE rows SET value = 0');
   const retries: RetryInfo[] = [];
   const attempts = await provokeDeadlock(pool, { onRetry: (info) => void retries.push(info) });
 
