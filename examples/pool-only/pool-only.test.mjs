@@ -89,8 +89,12 @@ test('import time next to pg, in fresh processes (reported, not asserted)', (t) 
   };
   const runs = { pg: [], '@strata/pool': [] };
   for (let run = 0; run < 7; run++) for (const name of Object.keys(runs)) runs[name].push(measure(name));
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(0);
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const wall = (name) => median(runs[name].map(([ms]) => ms));
   const line = (name) =>
-    `import('${name}') ${median(runs[name].map(([wall]) => wall))} ms (CPU ${median(runs[name].map(([, cpu]) => cpu))} ms)`;
-  t.diagnostic(`${line('pg')}, ${line('@strata/pool')}: medians of 7`);
+    `import('${name}') ${wall(name).toFixed(0)} ms (CPU ${median(runs[name].map(([, cpu]) => cpu)).toFixed(0)} ms)`;
+  const ratio = (wall('@strata/pool') / wall('pg')).toFixed(2);
+  t.diagnostic(
+    `${line('pg')}, ${line('@strata/pool')}: ${ratio}×, medians of 7 (target ≤ 1.5×, pnpm bench pool.import)`,
+  );
 });
