@@ -6,7 +6,7 @@
 //
 //   strata-bundle [--inline <package>]...
 //
-// `--inline zod` bundles that dependency's code as well (tree-shaken): for a package whose
+// `--inline valibot` bundles that dependency's code as well (tree-shaken): for a package whose
 // import time matters more than sharing one copy of the dependency with the application.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +34,7 @@ if (entryPoints.length === 0) {
   process.exit(2);
 }
 
-/** `zod/mini` → `zod`, `@scope/name/sub` → `@scope/name`. */
+/** `valibot/dist` → `valibot`, `@scope/name/sub` → `@scope/name`. */
 const packageOf = (specifier) =>
   specifier
     .split('/')

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Benchmark, Measurement } from '../benchmark.js';
 import { median } from '../statistics.js';
 
@@ -9,27 +10,13 @@ const PROCESSES = 11;
  * Runs `script` (an ES module body that prints one number of milliseconds) in a fresh Node
  * process, from this package's folder so that it resolves the workspace's built packages.
  */
-function timeInFreshProcess(script: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: import.meta.dirname,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const value = Number(stdout.trim());
-      if (code === 0 && Number.isFinite(value)) resolve(value);
-      else reject(new Error(`import-time process exited with ${code}: ${stderr.trim()}`));
-    });
+async function timeInFreshProcess(script: string): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: import.meta.dirname,
   });
+  const value = Number(stdout.trim());
+  if (!Number.isFinite(value)) throw new Error(`the import-time process printed ${JSON.stringify(stdout)}`);
+  return value;
 }
 
 /** The median over `PROCESSES` fresh processes of what `script` prints. */

@@ -21,7 +21,7 @@ export type PoolHostInput = string | { host: string; port?: number | undefined }
  * `STRATA_POOL_MAX`, ...) and then the defaults fill in the rest; durations are milliseconds.
  * The connection target is either `connectionString` or discrete fields (`host`, `port`,
  * `database`, `user`, `password`); discrete fields win over the URL's parts. The defaults
- * live in one place, `pool-config-schema.ts`, which checks its input type against this one.
+ * live in one place, `pool-config-schema.ts`; a type test keeps this interface equal to its input.
  */
 export interface PoolConfigInput {
   /**

@@ -4,9 +4,8 @@
 // valibot costs about 1.5 ms and 1.5 ms (`pnpm bench pool.import`).
 import * as v from 'valibot';
 import { TARGET_SESSION_ATTRS } from './multi-host-url.js';
-import type { PoolConfigInput } from './pool-config-input.js';
 import type { KnexOptions } from './pool-knex.js';
-import { isConnectionUrl, isUrl, topologyIssues } from './topology-config.js';
+import { isConnectionUrl, isUrl, targetSessionAttrsProblem } from './topology-config.js';
 
 const DEFAULT_MIN = 5;
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
@@ -69,10 +68,10 @@ function buildPoolConfigSchema() {
           (value) => !POSTGRES_URL.test(value) || isConnectionUrl(value),
           'is not a valid URL (check the host, the port and that special characters are %-encoded)',
         ),
-        v.check(
-          (value) => topologyIssues({ connectionString: value }).length === 0,
-          (issue) => topologyIssues({ connectionString: String(issue.input) })[0]?.message ?? 'is not valid',
-        ),
+        v.rawCheck(({ dataset, addIssue }) => {
+          const problem = dataset.typed ? targetSessionAttrsProblem(dataset.value) : undefined;
+          if (problem) addIssue({ message: problem });
+        }),
       ),
     ),
     host: v.optional(nonEmpty),
@@ -219,8 +218,5 @@ export function parsePoolConfig(
   return { config: { ...config, min: config.min ?? Math.min(DEFAULT_MIN, config.max) } };
 }
 
-// The public PoolConfigInput is written out (so the published types need no schema library);
-// this fails to compile when it and the schema's input drift apart.
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const inputMatchesSchema: Equals<v.InferInput<PoolConfigSchema>, PoolConfigInput> = true;
-void inputMatchesSchema;
+/** What the schema accepts; `PoolConfigInput`, written out for the published types, must equal it. */
+export type PoolConfigSchemaInput = v.InferInput<PoolConfigSchema>;

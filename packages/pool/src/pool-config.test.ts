@@ -1,6 +1,8 @@
 import { InvalidConfigError } from '@strata/errors';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, expectTypeOf, test } from 'vitest';
 import { resolvePoolConfig } from './pool-config.js';
+import type { PoolConfigInput } from './pool-config-input.js';
+import type { PoolConfigSchemaInput } from './pool-config-schema.js';
 
 const url = 'postgres://app:s3cret-pw@db.internal:6543/orders';
 
@@ -16,6 +18,10 @@ function issuesOf(run: () => unknown): { path: string; message: string }[] {
 }
 
 describe('resolvePoolConfig', () => {
+  test('the published PoolConfigInput is exactly what the schema accepts (checked by tsc)', () => {
+    expectTypeOf<PoolConfigInput>().toEqualTypeOf<PoolConfigSchemaInput>();
+  });
+
   test('defaults follow the reference pattern', () => {
     const { settings } = resolvePoolConfig({ connectionString: url });
     expect(settings).toMatchObject({

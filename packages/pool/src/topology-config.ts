@@ -52,20 +52,15 @@ interface TopologyInput {
   readonly port?: number | undefined;
   readonly hosts?: readonly (string | HostAddress)[] | undefined;
   readonly targetSessionAttrs?: TargetSessionAttrs | undefined;
-  readonly replicas?: readonly string[] | undefined;
+  readonly replicas: readonly string[];
 }
 
-/** Problems the schema cannot see field by field: the URL's `target_session_attrs`. */
-export function topologyIssues(config: TopologyInput): { path: string[]; message: string }[] {
-  const url = config.connectionString ? parseConnectionUrl(config.connectionString) : undefined;
-  const attrs = url && !('problem' in url) ? url.targetSessionAttrs : undefined;
-  if (attrs === undefined || (TARGET_SESSION_ATTRS as readonly string[]).includes(attrs)) return [];
-  return [
-    {
-      path: ['connectionString'],
-      message: `has target_session_attrs=${attrs}; use one of ${TARGET_SESSION_ATTRS.join(', ')}`,
-    },
-  ];
+/** What is wrong with the `target_session_attrs` of a connection URL, if anything. */
+export function targetSessionAttrsProblem(connectionString: string): string | undefined {
+  const url = parseConnectionUrl(connectionString);
+  const attrs = 'problem' in url ? undefined : url.targetSessionAttrs;
+  if (attrs === undefined || (TARGET_SESSION_ATTRS as readonly string[]).includes(attrs)) return undefined;
+  return `has target_session_attrs=${attrs}; use one of ${TARGET_SESSION_ATTRS.join(', ')}`;
 }
 
 /** A read replica as `pool.config` shows it: no password. */
@@ -112,7 +107,7 @@ export function resolveTopology(
     config.targetSessionAttrs ??
     (url?.targetSessionAttrs as TargetSessionAttrs | undefined) ??
     (hosts.length > 1 ? 'read-write' : 'any');
-  const replicas = (config.replicas ?? []).map((replicaUrl) => {
+  const replicas = config.replicas.map((replicaUrl) => {
     const parsed = parseConnectionString(replicaUrl);
     const clientConfig: DriverConfig = {
       ...primary,
